@@ -1,0 +1,113 @@
+"""CPU backend: the codec of ``gpuacomp.kernels.lz4`` over a batch, on all cores.
+
+Pages are independent, so a batch splits into contiguous chunks of pages, one per
+``prange`` iteration; each chunk owns a hash table and a chain array, reused page after
+page.  The bytes cannot depend on the split (every page is compressed alone).
+"""
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from gpuacomp.kernels import lz4 as codec
+from gpuacomp.kernels.retarget import compile_functions
+
+lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, njit(cache=True, nogil=True))
+encode_page = lz4.encode_page
+hash_chain = lz4.hash_chain
+decode_block = lz4.decode_block
+
+HASH_ENTRIES = 1 << codec.HASH_LOG
+# Table entries are base + position; rebase before int32 overflows.
+BASE_LIMIT = 2**31 - 2 * codec.MAX_PAGE_SIZE
+
+
+@njit(cache=True, nogil=True)
+def _compress_range(pages, first, last, out, slot, lengths, max_candidates):
+    page_size = pages.shape[1]
+    head = np.full(HASH_ENTRIES, -1, np.int32)
+    prev = np.empty(max(page_size, 1), np.int32)
+    base = 0
+    for p in range(first, last):
+        if base > BASE_LIMIT:
+            head[:] = -1
+            base = 0
+        src = pages[p]
+        hash_chain(src, page_size, head, base, prev)
+        base += page_size
+        dst = out[p * slot:(p + 1) * slot]
+        lengths[p] = encode_page(src, page_size, prev, dst, slot, max_candidates)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _compress_parallel(pages, out, slot, lengths, max_candidates, chunks):
+    n = pages.shape[0]
+    for c in prange(chunks):
+        _compress_range(pages, c * n // chunks, (c + 1) * n // chunks,
+                        out, slot, lengths, max_candidates)
+
+
+@njit(cache=True, nogil=True)
+def _decompress_range(data, offsets, lengths, first, last, out, produced):
+    cap = out.shape[1]
+    for p in range(first, last):
+        block = data[offsets[p]:offsets[p] + lengths[p]]
+        produced[p] = decode_block(block, block.shape[0], out[p], cap)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _decompress_parallel(data, offsets, lengths, out, produced, chunks):
+    n = out.shape[0]
+    for c in prange(chunks):
+        _decompress_range(data, offsets, lengths, c * n // chunks, (c + 1) * n // chunks,
+                          out, produced)
+
+
+class CPUBackend:
+    """Runs batches with numba on the host; ``threads=1`` is the sequential mode."""
+
+    name = "cpu"
+
+    def __init__(self, threads=None):
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        self.threads = threads or numba.config.NUMBA_NUM_THREADS
+
+    def _chunks(self, n):
+        # A few chunks per thread balance pages of uneven cost.
+        return min(n, 4 * self.threads)
+
+    def compress(self, pages, slot, max_candidates):
+        """Compress ``pages`` (n, page_size) into slots of ``slot`` bytes.
+
+        Returns ``(data, lengths)``; ``lengths[i] < 0`` is page i's negative errno.
+        """
+        n = pages.shape[0]
+        data = np.empty(n * slot, np.uint8)
+        lengths = np.empty(n, np.int32)
+        if n == 0:
+            return data, lengths
+        if self.threads == 1:
+            _compress_range(pages, 0, n, data, slot, lengths, max_candidates)
+        else:
+            numba.set_num_threads(self.threads)
+            _compress_parallel(pages, data, slot, lengths, max_candidates, self._chunks(n))
+        return data, lengths
+
+    def decompress(self, data, offsets, lengths, page_size):
+        """Decode each block into a row of an (n, page_size) array.
+
+        Returns ``(pages, produced)``; ``produced[i]`` is the decoded length or a
+        negative errno.
+        """
+        n = len(lengths)
+        out = np.empty((n, page_size), np.uint8)
+        produced = np.empty(n, np.int64)
+        if n == 0:
+            return out, produced
+        if self.threads == 1:
+            _decompress_range(data, offsets, lengths, 0, n, out, produced)
+        else:
+            numba.set_num_threads(self.threads)
+            _decompress_parallel(data, offsets, lengths, out, produced, self._chunks(n))
+        return out, produced

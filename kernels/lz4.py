@@ -1,0 +1,235 @@
+"""Per-page LZ4 block codec, written once for the CPU (numba njit) and CUDA (device functions).
+
+The parse
+---------
+For a page ``src[0:n]`` (0 <= n <= 65536) the compressed output is one raw LZ4 block
+(``LZ4_decompress_safe`` / ``lz4.block.decompress(block, uncompressed_size=n)`` decode it).
+The sequence of matches is defined so that any implementation, serial or parallel,
+reaches the same bytes:
+
+1. ``key(i)`` is the 4 bytes ``src[i:i+4]``.  Matches may start only at ``i < n - 12``
+   and must end by ``n - 5`` (the block format's end rules), so pages of fewer than 13
+   bytes are all literals.
+2. The *candidates* at ``i`` are the earlier positions ``j < i`` with ``key(j) == key(i)``,
+   most recent first, at most ``max_candidates`` of them (default 4).  Every position
+   counts, including those inside earlier matches: the candidate set depends only on the
+   page, never on the parse, so a GPU can compute it for all positions at once
+   (sort the positions by key) while the CPU keeps a hash chain.
+3. The length of a candidate is the longest common run ``src[j:j+L] == src[i:i+L]`` with
+   ``i + L <= n - 5``.  The best candidate is the longest; ties go to the most recent
+   (smallest offset).
+4. Greedy: scanning from ``i = 0``, if ``i`` has a candidate, emit the literals since the
+   last match and the best match, and continue at ``i + L``; otherwise advance by one.
+   The remaining bytes are the final literals.
+
+How the candidates are found is not part of the definition.  ``encode_page`` walks a
+chain ``prev`` in which each position links to an earlier position whose key *may* be
+equal (a hash chain, with collisions) or is equal (the exact chain), and skips links
+whose key differs; both chains give the same candidates, so both give the same bytes.
+
+Return values are produced lengths (>= 0) or negative errno values, as the kernel's
+acomp drivers report them: ``-E2BIG`` when a compressed page does not fit the caller's
+capacity (never truncated), ``-EOVERFLOW`` when a decompressed page would exceed its
+capacity, ``-EINVAL`` for a malformed block.
+
+The functions here take only arrays and integers so that ``retarget`` can recompile
+them as CUDA device functions; ``compile_cpu`` gives the njit versions.
+"""
+
+import numpy as np
+
+MIN_MATCH = 4
+MATCH_START_MARGIN = 12  # the last match starts at least 12 bytes before the end
+LAST_LITERALS = 5  # the last 5 bytes are always literals
+MAX_PAGE_SIZE = 65536  # offsets are 16-bit, so every earlier position of a page is in reach
+DEFAULT_CANDIDATES = 4
+
+HASH_LOG = 14
+HASH_MASK = (1 << HASH_LOG) - 1
+
+E2BIG = 7
+EINVAL = 22
+EOVERFLOW = 75
+
+
+def compress_bound(n):
+    """Worst-case compressed size of ``n`` input bytes (liblz4's LZ4_COMPRESSBOUND)."""
+    return n + n // 255 + 16
+
+
+def _length_field_size(length):
+    # Bytes that follow the token for a length that overflows its 4-bit nibble.
+    if length < 15:
+        return 0
+    return (length - 15) // 255 + 1
+
+
+def _write_length(dst, op, length):
+    # Continuation bytes of a length >= 15: runs of 255, then the remainder.
+    rest = length - 15
+    while rest >= 255:
+        dst[op] = 255
+        op += 1
+        rest -= 255
+    dst[op] = rest
+    return op + 1
+
+
+def _emit_sequence(src, anchor, literal_count, offset, match_length, dst, op, cap):
+    """Append one sequence; a final sequence has ``match_length == 0`` and no offset."""
+    size = 1 + _length_field_size(literal_count) + literal_count
+    if match_length > 0:
+        size += 2 + _length_field_size(match_length - MIN_MATCH)
+    if op + size > cap:
+        return -E2BIG
+    lit_nibble = min(literal_count, 15)
+    match_nibble = 0
+    if match_length > 0:
+        match_nibble = min(match_length - MIN_MATCH, 15)
+    dst[op] = (lit_nibble << 4) | match_nibble
+    op += 1
+    if literal_count >= 15:
+        op = _write_length(dst, op, literal_count)
+    for k in range(literal_count):
+        dst[op + k] = src[anchor + k]
+    op += literal_count
+    if match_length > 0:
+        dst[op] = offset & 0xFF
+        dst[op + 1] = offset >> 8
+        op += 2
+        if match_length - MIN_MATCH >= 15:
+            op = _write_length(dst, op, match_length - MIN_MATCH)
+    return op
+
+
+def _same_key(src, i, j):
+    return (src[i] == src[j] and src[i + 1] == src[j + 1]
+            and src[i + 2] == src[j + 2] and src[i + 3] == src[j + 3])
+
+
+def encode_page(src, n, prev, dst, cap, max_candidates):
+    """Compress ``src[0:n]`` into ``dst[0:cap]`` with the parse of the module docstring.
+
+    ``prev[i]`` (for ``i < n - 12``) is the previous link of ``i``'s chain, or -1.
+    Returns the compressed length, or ``-E2BIG`` if it would exceed ``cap``.
+    """
+    op = 0
+    anchor = 0
+    match_start_end = n - MATCH_START_MARGIN
+    match_end_limit = n - LAST_LITERALS
+    i = 1  # position 0 has no earlier position
+    while i < match_start_end:
+        best_length = 0
+        best_offset = 0
+        found = 0
+        j = prev[i]
+        while j >= 0 and found < max_candidates:
+            if _same_key(src, i, j):
+                found += 1
+                # Only a candidate that also matches at best_length can beat the best.
+                if best_length > 0 and (i + best_length >= match_end_limit
+                                        or src[j + best_length] != src[i + best_length]):
+                    j = prev[j]
+                    continue
+                length = MIN_MATCH
+                while i + length < match_end_limit and src[j + length] == src[i + length]:
+                    length += 1
+                if length > best_length:
+                    best_length = length
+                    best_offset = i - j
+                    if i + length == match_end_limit:
+                        break  # nothing longer exists; an older tie would lose anyway
+            j = prev[j]
+        if best_length == 0:
+            i += 1
+            continue
+        op = _emit_sequence(src, anchor, i - anchor, best_offset, best_length, dst, op, cap)
+        if op < 0:
+            return op
+        i += best_length
+        anchor = i
+    return _emit_sequence(src, anchor, n - anchor, 0, 0, dst, op, cap)
+
+
+def hash_chain(src, n, head, base, prev):
+    """Link each match-start position to the last earlier position of the same hash.
+
+    ``head`` is a table of ``1 << HASH_LOG`` int32 entries shared by consecutive pages:
+    entries below ``base`` belong to earlier pages and read as empty, so the table is
+    never cleared between pages.  The caller advances ``base`` by ``n`` per page.
+    """
+    for i in range(n - MATCH_START_MARGIN):
+        key = (np.uint32(src[i]) | (np.uint32(src[i + 1]) << 8)
+               | (np.uint32(src[i + 2]) << 16) | (np.uint32(src[i + 3]) << 24))
+        h = ((key * np.uint32(2654435761)) & np.uint32(0xFFFFFFFF)) >> (32 - HASH_LOG)
+        last = head[h]
+        if last >= base:
+            prev[i] = last - base
+        else:
+            prev[i] = -1
+        head[h] = base + i
+
+
+def decode_block(src, slen, dst, cap):
+    """Decode the LZ4 block ``src[0:slen]`` into ``dst[0:cap]``.
+
+    Every field is checked before it is used, so no input reads or writes out of bounds.
+    Returns the decoded length, ``-EOVERFLOW`` if the output would pass ``cap``, or
+    ``-EINVAL`` for a malformed block (truncated, zero or out-of-range offset).
+    """
+    ip = 0
+    op = 0
+    while True:
+        if ip >= slen:
+            return -EINVAL
+        token = np.int64(src[ip])
+        ip += 1
+        literal_count = token >> 4
+        if literal_count == 15:
+            while True:
+                if ip >= slen:
+                    return -EINVAL
+                extra = np.int64(src[ip])
+                ip += 1
+                literal_count += extra
+                if extra != 255:
+                    break
+        if literal_count > slen - ip:
+            return -EINVAL
+        if literal_count > cap - op:
+            return -EOVERFLOW
+        for k in range(literal_count):
+            dst[op + k] = src[ip + k]
+        ip += literal_count
+        op += literal_count
+        if ip == slen:
+            return op  # the final sequence has literals only
+        if slen - ip < 2:
+            return -EINVAL
+        offset = np.int64(src[ip]) | (np.int64(src[ip + 1]) << 8)
+        ip += 2
+        if offset == 0 or offset > op:
+            return -EINVAL
+        match_length = token & 15
+        if match_length == 15:
+            while True:
+                if ip >= slen:
+                    return -EINVAL
+                extra = np.int64(src[ip])
+                ip += 1
+                match_length += extra
+                if extra != 255:
+                    break
+        match_length += MIN_MATCH
+        if match_length > cap - op:
+            return -EOVERFLOW
+        # Byte by byte: an overlapping match (offset < length) repeats its own output.
+        for k in range(match_length):
+            dst[op + k] = dst[op + k - offset]
+        op += match_length
+
+
+CODEC_FUNCTIONS = (
+    "_length_field_size", "_write_length", "_emit_sequence", "_same_key",
+    "encode_page", "hash_chain", "decode_block",
+)
