@@ -13,9 +13,10 @@ import logging
 import os
 from dataclasses import dataclass
 
+from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
+
 DEVICES = ("auto", "gpu", "cpu")
 ENV_VAR = "GPUACOMP_DEVICE"
-GPU_MAX_PAGE_SIZE = 4096  # one page and its sort keys fit a block's shared memory
 
 log = logging.getLogger("gpuacomp")
 

@@ -62,7 +62,8 @@ def pack_blocks(blocks):
     lengths = np.fromiter((len(v) for v in views), np.int64, len(views))
     offsets = np.zeros(len(views), np.int64)
     np.cumsum(lengths[:-1], out=offsets[1:])
-    data = np.frombuffer(b"".join(views), np.uint8) if views else np.empty(0, np.uint8)
+    # Writable: kernels (and the CUDA simulator) may take buffers as in-out arguments.
+    data = np.frombuffer(bytearray().join(views), np.uint8) if views else np.empty(0, np.uint8)
     return data, offsets, lengths
 
 

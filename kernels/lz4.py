@@ -43,6 +43,8 @@ MATCH_START_MARGIN = 12  # the last match starts at least 12 bytes before the en
 LAST_LITERALS = 5  # the last 5 bytes are always literals
 MAX_PAGE_SIZE = 65536  # offsets are 16-bit, so every earlier position of a page is in reach
 DEFAULT_CANDIDATES = 4
+# The CUDA kernels keep a page, its sort keys and its chain in shared memory (45 KiB).
+GPU_MAX_PAGE_SIZE = 4096
 
 HASH_LOG = 14
 HASH_MASK = (1 << HASH_LOG) - 1

@@ -1,0 +1,323 @@
+"""Everything worth knowing about the GPU backend, in one call of a few minutes.
+
+    python bench/gpu_check.py [--corpus DIR] [--quick]
+
+Sections: environment; correctness (GPU bytes == CPU bytes at several batch sizes,
+round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our speed
+(device-resident and host-to-host, 8-page latency); nvCOMP LZ4 on the same pages.
+Prints a short table last; writes details as JSON to $OUT/gpu_check.json when $OUT is set.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = {}
+
+
+def section(name):
+    print(f"== {name}", flush=True)
+    RESULTS.setdefault(name, {})
+    return RESULTS[name]
+
+
+def median_ms(samples):
+    return statistics.median(samples) * 1e3
+
+
+def device_time(cp, fn, repeat=5, warmup=1):
+    """Median seconds of ``fn`` between CUDA events on the current stream."""
+    for _ in range(warmup):
+        fn()
+    cp.cuda.get_current_stream().synchronize()
+    times = []
+    for _ in range(repeat):
+        start, stop = cp.cuda.Event(), cp.cuda.Event()
+        start.record()
+        fn()
+        stop.record()
+        stop.synchronize()
+        times.append(cp.cuda.get_elapsed_time(start, stop) / 1e3)
+    return statistics.median(times), min(times), max(times)
+
+
+def load_pages(corpus, count):
+    """``count`` pages: corpus heap pages tiled, else the project's synthetic pages."""
+    from gpuacomp import sources
+
+    if corpus and Path(corpus).exists():
+        found = sources.file_pages(corpus)
+        base = np.concatenate([s.pages for s in found]) if found else None
+        origin = f"corpus {corpus}: {', '.join(s.name for s in found)}"
+    else:
+        base = None
+    if base is None:
+        src = sources.synthetic_pages(min(count, 16384), seed=1)
+        base, origin = src.pages, src.origin
+    reps = -(-count // len(base))
+    return np.ascontiguousarray(np.tile(base, (reps, 1))[:count]), origin
+
+
+def same_bytes(a, b):
+    """True when two PageBatches hold identical lengths, statuses and compressed bytes."""
+    a, b = a.to_host(), b.to_host()
+    if not (np.array_equal(a.lengths, b.lengths) and np.array_equal(a.status, b.status)):
+        return False
+    slot = int(a.offsets[1] - a.offsets[0]) if len(a) > 1 else len(a.data)
+    da = a.data.reshape(len(a), slot)
+    db = b.data.reshape(len(b), slot)
+    valid = np.arange(slot)[None, :] < a.lengths[:, None]
+    return bool(np.array_equal(da[valid], db[valid]))
+
+
+def check_environment(cp):
+    out = section("environment")
+    from numba import cuda
+    import numba
+
+    props = cp.cuda.runtime.getDeviceProperties(0)
+    out.update(
+        gpu=props["name"].decode(), sms=props["multiProcessorCount"],
+        driver=cp.cuda.runtime.driverGetVersion(), runtime=cp.cuda.runtime.runtimeGetVersion(),
+        cupy=cp.__version__, numba=numba.__version__,
+        numba_cuda=getattr(sys.modules.get("numba_cuda"), "__version__", "?"),
+        python=platform.python_version(), cpu_cores=os.cpu_count())
+    print(out, flush=True)
+
+
+def check_correctness(cp, gpu, cpu, pages, quick):
+    out = section("correctness")
+    rng = np.random.default_rng(7)
+    random_pages = rng.integers(0, 256, (256, 4096), dtype=np.uint8)
+    mixed = pages.copy()
+    mixed[::17] = random_pages[: len(mixed[::17])]  # sprinkle incompressible pages in
+    mixed[5::31] = 0
+    mixed[7::29] = 0xA5
+    sizes = [1, 8, 64, 4096] if quick else [1, 8, 64, 4096, 65536]
+    all_ok = True
+    for n in sizes:
+        batch = mixed[:n]
+        g = gpu.compress(batch)
+        c = cpu.compress(batch)
+        resident = gpu.compress(cp.asarray(batch))
+        back = gpu.decompress(g)
+        back_resident = gpu.decompress(resident).get()
+        cross = gpu.decompress(c)  # CPU blocks through the GPU decoder
+        row = dict(identical=same_bytes(g, c), resident_identical=same_bytes(resident, c),
+                   round_trip=bool(np.array_equal(back, batch)),
+                   round_trip_resident=bool(np.array_equal(back_resident, batch)),
+                   gpu_decodes_cpu=bool(np.array_equal(cross, batch)), ratio=round(c.ratio, 4))
+        out[str(n)] = row
+        all_ok &= all(v for k, v in row.items() if k != "ratio")
+        print(n, row, flush=True)
+    try:
+        import lz4.block
+        sample = range(0, 4096, 7)
+        ref = gpu.compress(mixed[:4096])
+        out["liblz4_decodes_gpu"] = all(
+            lz4.block.decompress(ref.page(i), uncompressed_size=4096) == mixed[i].tobytes()
+            for i in sample)
+        all_ok &= out["liblz4_decodes_gpu"]
+    except ImportError:
+        out["liblz4_decodes_gpu"] = "lz4 not installed"
+    bad = bytearray(gpu.compress(mixed[:1]).page(0))
+    bad[-1] ^= 0xFF
+    _, status = gpu.decompress_batch([bytes(bad), b"", b"\xf0"], page_size=4096)
+    out["malformed_status"] = status.get().tolist() if hasattr(status, "get") else status.tolist()
+    all_ok &= all(s < 0 for s in out["malformed_status"])
+    out["all_ok"] = bool(all_ok)
+    return all_ok
+
+
+def check_ceilings(cp):
+    out = section("ceilings")
+    import cupyx
+    from numba import cuda
+
+    nbytes = 256 << 20
+    host = cupyx.empty_pinned(nbytes, np.uint8)
+    host[:] = 1
+    dev = cp.empty(nbytes, cp.uint8)
+    h2d, _, _ = device_time(cp, lambda: dev.set(host), repeat=5)
+    d2h, _, _ = device_time(cp, lambda: dev.get(out=host), repeat=5)
+    other = cp.empty_like(dev)
+    d2d, _, _ = device_time(cp, lambda: other.__setitem__(slice(None), dev), repeat=5)
+    pageable = np.ones(nbytes, np.uint8)
+    t = time.perf_counter()
+    for _ in range(3):
+        np.copyto(host, pageable)
+    host_copy = 3 * nbytes / (time.perf_counter() - t)
+    out.update(pinned_h2d_GBps=nbytes / h2d / 1e9, pinned_d2h_GBps=nbytes / d2h / 1e9,
+               d2d_GBps_read_plus_write=2 * nbytes / d2d / 1e9,
+               host_memcpy_GBps=host_copy / 1e9)
+
+    @cuda.jit
+    def empty_numba():
+        pass
+
+    empty_cupy = cp.RawKernel('extern "C" __global__ void empty() {}', "empty")
+    empty_numba[1, 1]()
+    empty_cupy((1,), (1,), ())
+    cp.cuda.Device().synchronize()
+    for name, launch in (("numba", lambda: empty_numba[1, 1]()),
+                         ("cupy", lambda: empty_cupy((1,), (1,), ()))):
+        samples = []
+        for _ in range(2000):
+            t = time.perf_counter()
+            launch()
+            samples.append(time.perf_counter() - t)
+        cp.cuda.Device().synchronize()
+        out[f"empty_launch_{name}_us"] = statistics.median(samples) * 1e6
+    print(out, flush=True)
+    return out
+
+
+def check_speed(cp, gpu, cpu, pages, quick):
+    out = section("speed")
+    sizes = [1 << 14] if quick else [1 << 16, 1 << 18]
+    for n in sizes:
+        host = pages[:n] if n <= len(pages) else np.tile(pages, (-(-n // len(pages)), 1))[:n]
+        dev = cp.asarray(host)
+        batch = gpu.compress(dev)
+        comp, lo, hi = device_time(cp, lambda: gpu.compress(dev), repeat=5)
+        decomp, dlo, dhi = device_time(cp, lambda: gpu.decompress(batch), repeat=5)
+        out[f"resident_{n}"] = dict(
+            compress_GBps=host.nbytes / comp / 1e9, compress_range_ms=(lo * 1e3, hi * 1e3),
+            decompress_GBps=host.nbytes / decomp / 1e9, decompress_range_ms=(dlo * 1e3, dhi * 1e3),
+            ratio=batch.to_host().ratio)
+        print(n, out[f"resident_{n}"], flush=True)
+        del dev, batch
+    from gpuacomp.backends.gpu import GPUBackend
+    dev = cp.asarray(pages[:sizes[0]])
+    for threads in (64, 128, 256, 512):
+        variant = GPUBackend(threads_per_block=threads)
+        seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
+        out[f"resident_{sizes[0]}_threads_{threads}_GBps"] = dev.nbytes / seconds / 1e9
+    del dev
+    n = sizes[0]
+    host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
+    gpu.compress(host)
+    walls = []
+    for _ in range(5):
+        t = time.perf_counter()
+        gpu.compress(host)
+        walls.append(time.perf_counter() - t)
+    out[f"host_to_host_{n}_GBps"] = host.nbytes / statistics.median(walls) / 1e9
+    cpu.compress(host)
+    walls = []
+    for _ in range(3):
+        t = time.perf_counter()
+        cpu.compress(host)
+        walls.append(time.perf_counter() - t)
+    out[f"cpu_all_cores_{n}_GBps"] = host.nbytes / statistics.median(walls) / 1e9
+    eight = np.ascontiguousarray(pages[:8])
+    samples = []
+    for _ in range(50 if quick else 300):
+        t = time.perf_counter()
+        gpu.compress(eight)
+        samples.append(time.perf_counter() - t)
+    out["latency_8_pages_us"] = dict(p50=np.percentile(samples, 50) * 1e6,
+                                     p99=np.percentile(samples, 99) * 1e6)
+    print(out, flush=True)
+    return out
+
+
+def check_nvcomp(cp, pages, quick):
+    out = section("nvcomp")
+    try:
+        from nvidia import nvcomp
+    except ImportError as exc:
+        out["skipped"] = f"nvidia.nvcomp not importable: {exc}"
+        print(out, flush=True)
+        return out
+    n = 1 << 14 if quick else 1 << 16
+    host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
+    dev = cp.asarray(host).reshape(-1)
+    out["version"] = getattr(nvcomp, "__version__", "?")
+    stream = cp.cuda.Stream()  # events on the stream nvCOMP runs on, not its private one
+    for chunk in (4096, 65536):
+        codec = nvcomp.Codec(algorithm="LZ4", uncomp_chunk_size=chunk, cuda_stream=stream.ptr,
+                             bitstream_kind=nvcomp.BitstreamKind.NVCOMP_NATIVE)
+        src = nvcomp.as_array(dev)
+        encoded = codec.encode(src)
+        cp.cuda.Device().synchronize()
+        with stream:
+            enc, _, _ = device_time(cp, lambda: codec.encode(src), repeat=5)
+            dec, _, _ = device_time(cp, lambda: codec.decode(encoded), repeat=5)
+        decoded = cp.asarray(codec.decode(encoded)).view(cp.uint8)
+        out[f"chunk_{chunk}"] = dict(
+            ratio=host.nbytes / encoded.buffer_size, compress_GBps=host.nbytes / enc / 1e9,
+            decompress_GBps=host.nbytes / dec / 1e9,
+            round_trip=bool(cp.array_equal(decoded.reshape(-1), dev)))
+        print(chunk, out[f"chunk_{chunk}"], flush=True)
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default=".corpus", help="page files to tile (default .corpus)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    args = parser.parse_args(argv)
+
+    import cupy as cp
+    import gpuacomp
+
+    t0 = time.perf_counter()
+    check_environment(cp)
+    pages, origin = load_pages(args.corpus, 1 << 16)
+    RESULTS["pages"] = origin
+    print("pages:", origin, flush=True)
+    gpu = gpuacomp.Compressor(device="gpu")
+    cpu = gpuacomp.Compressor(device="cpu")
+    t = time.perf_counter()
+    gpu.compress(pages[:8])
+    RESULTS["gpu_first_call_s"] = time.perf_counter() - t
+    stages = [("correctness", lambda: check_correctness(cp, gpu, cpu, pages, args.quick)),
+              ("ceilings", lambda: check_ceilings(cp)),
+              ("speed", lambda: check_speed(cp, gpu, cpu, pages, args.quick)),
+              ("nvcomp", lambda: check_nvcomp(cp, pages, args.quick))]
+    for name, stage in stages:
+        try:
+            stage()
+        except Exception as exc:  # keep going: one broken stage must not hide the others
+            RESULTS.setdefault(name, {})["error"] = repr(exc)
+            print(f"!! {name} failed: {exc!r}", flush=True)
+    RESULTS["wall_s"] = time.perf_counter() - t0
+    if os.environ.get("OUT"):
+        Path(os.environ["OUT"], "gpu_check.json").write_text(json.dumps(RESULTS, indent=1, default=str))
+    print_table()
+    return 0 if RESULTS.get("correctness", {}).get("all_ok") else 1
+
+
+def print_table():
+    env = RESULTS.get("environment", {})
+    ceil = RESULTS.get("ceilings", {})
+    speed = RESULTS.get("speed", {})
+    nv = RESULTS.get("nvcomp", {})
+    print(f"\n# gpu_check: {env.get('gpu')} driver {env.get('driver')} runtime {env.get('runtime')}"
+          f" cupy {env.get('cupy')} numba {env.get('numba')}; pages: {RESULTS.get('pages')}")
+    print(f"correct: {RESULTS.get('correctness', {}).get('all_ok')}  "
+          f"first GPU call {RESULTS.get('gpu_first_call_s', 0):.1f}s  wall {RESULTS.get('wall_s', 0):.0f}s")
+    for key in ("pinned_h2d_GBps", "pinned_d2h_GBps", "d2d_GBps_read_plus_write", "host_memcpy_GBps",
+                "empty_launch_numba_us", "empty_launch_cupy_us"):
+        if key in ceil:
+            print(f"{key:32s} {ceil[key]:10.1f}")
+    for key, value in speed.items():
+        if isinstance(value, dict):
+            print(f"{key:32s} " + "  ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
+                                             for k, v in value.items()))
+        else:
+            print(f"{key:32s} {value:10.2f}")
+    for key, value in nv.items():
+        print(f"nvcomp {key:25s} {value}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

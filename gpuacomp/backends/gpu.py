@@ -1,0 +1,160 @@
+"""GPU backend: the LZ4 kernels of ``gpuacomp.kernels.lz4_cuda``, CuPy memory and streams.
+
+Device-resident input (CuPy) stays on the device: one launch, results as CuPy arrays
+on CuPy's current stream, no synchronisation.  Host input goes through pinned staging
+in chunks over two streams, so the copy of one chunk overlaps the kernel and the copy
+back of the other; the compressed data lands directly in a pinned numpy array that is
+handed to the caller.  Under numba's CUDA simulator the same kernels run on numpy
+arrays (tiny batches only: the simulator runs one OS thread per CUDA thread).
+"""
+
+import numpy as np
+
+# numba-cuda (0.30 and earlier) registers an overload for np.row_stack when it builds its
+# typing context; NumPy 2.5 removed that alias, which breaks every kernel compile.
+if not hasattr(np, "row_stack"):
+    np.row_stack = np.vstack
+
+from gpuacomp.inputs import is_device_array  # noqa: E402
+from gpuacomp.kernels import lz4_cuda  # noqa: E402
+from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE  # noqa: E402
+
+DEFAULT_CHUNK_PAGES = 8192  # 32 MiB of 4 KiB pages per host chunk: long enough to hide launches
+DECOMPRESS_THREADS = 128
+
+
+class GPUBatchError(RuntimeError):
+    """A CUDA call failed while a batch was on the device."""
+
+
+class GPUBackend:
+    """Runs batches with the CUDA kernels (``simulator=True``: numba's CUDA simulator)."""
+
+    def __init__(self, simulator=False, threads_per_block=None, chunk_pages=DEFAULT_CHUNK_PAGES):
+        from numba import cuda
+
+        self._cuda = cuda
+        self.simulator = simulator
+        self.name = "gpu-sim" if simulator else "gpu"
+        # The simulator pays an OS thread per CUDA thread; the bytes do not depend on it.
+        self.threads_per_block = threads_per_block or (32 if simulator else 256)
+        self.chunk_pages = chunk_pages
+        self._compress_kernel, self._decompress_kernel = lz4_cuda.build(self.threads_per_block)
+        if not simulator:
+            import cupy
+            import cupyx
+
+            self._cp = cupy
+            self._cupyx = cupyx
+            self._streams = tuple(cupy.cuda.Stream(non_blocking=True) for _ in range(2))
+            self._staging = {}
+
+    # -- compression -------------------------------------------------------------------
+
+    def compress(self, pages, slot, max_candidates):
+        """Compress (n, page_size) pages into slots of ``slot`` bytes: ``(data, lengths)``."""
+        n, page_size = pages.shape
+        if page_size > GPU_MAX_PAGE_SIZE:
+            raise ValueError(f"the GPU kernels take pages of up to {GPU_MAX_PAGE_SIZE}"
+                             f" bytes, got page_size {page_size}")
+        if self.simulator:
+            data = np.empty(n * slot, np.uint8)
+            lengths = np.empty(n, np.int32)
+            if n:
+                self._compress_kernel[n, self.threads_per_block](
+                    pages, page_size, data, slot, lengths, max_candidates)
+            return data, lengths
+        if is_device_array(pages):
+            return self._compress_resident(pages, slot, max_candidates)
+        return self._compress_from_host(pages, slot, max_candidates)
+
+    def _launch_compress(self, pages, data, lengths, slot, max_candidates, stream, what):
+        n, page_size = pages.shape
+        if n == 0:
+            return
+        cuda = self._cuda
+        try:
+            self._compress_kernel[n, self.threads_per_block, cuda.external_stream(stream.ptr)](
+                cuda.as_cuda_array(pages, sync=False), page_size,
+                cuda.as_cuda_array(data, sync=False), slot,
+                cuda.as_cuda_array(lengths, sync=False), max_candidates)
+        except Exception as exc:
+            raise GPUBatchError(f"GPU compress of {what} failed: {exc}") from exc
+
+    def _compress_resident(self, pages, slot, max_candidates):
+        cp = self._cp
+        n = pages.shape[0]
+        data = cp.empty(n * slot, cp.uint8)
+        lengths = cp.empty(n, cp.int32)
+        self._launch_compress(pages, data, lengths, slot, max_candidates,
+                              cp.cuda.get_current_stream(), f"a device batch of {n} pages")
+        return data, lengths
+
+    def _compress_from_host(self, pages, slot, max_candidates):
+        cp = self._cp
+        n, page_size = pages.shape
+        data = self._cupyx.empty_pinned(n * slot, np.uint8)
+        lengths = self._cupyx.empty_pinned(n, np.int32)
+        chunk = max(1, min(self.chunk_pages, n))
+        buffers = [self._chunk_buffers(k, chunk, page_size, slot) for k in range(2)]
+        try:
+            for k, first in enumerate(range(0, n, chunk)):
+                last = min(first + chunk, n)
+                m = last - first
+                stream = self._streams[k % 2]
+                staged, d_pages, d_data, d_lengths = buffers[k % 2]
+                stream.synchronize()  # the chunk before last used these buffers
+                np.copyto(staged[:m], pages[first:last])
+                d_pages[:m].set(staged[:m], stream=stream)
+                self._launch_compress(d_pages[:m], d_data[:m * slot], d_lengths[:m], slot,
+                                      max_candidates, stream,
+                                      f"pages {first}..{last - 1} of a batch of {n}")
+                d_data[:m * slot].get(stream=stream, out=data[first * slot:last * slot])
+                d_lengths[:m].get(stream=stream, out=lengths[first:last])
+            for stream in self._streams:
+                stream.synchronize()
+        except cp.cuda.runtime.CUDARuntimeError as exc:
+            raise GPUBatchError(f"GPU compress of a host batch of {n} pages failed: {exc}") from exc
+        return data, lengths
+
+    def _chunk_buffers(self, k, chunk, page_size, slot):
+        """Pinned and device buffers for pipeline slot ``k``, grown on demand, then reused."""
+        key = (k, page_size, slot)
+        held = self._staging.get(key)
+        if held is None or held[0].shape[0] < chunk:
+            cp = self._cp
+            held = (self._cupyx.empty_pinned((chunk, page_size), np.uint8),
+                    cp.empty((chunk, page_size), cp.uint8),
+                    cp.empty(chunk * slot, cp.uint8),
+                    cp.empty(chunk, cp.int32))
+            self._staging[key] = held
+        return held
+
+    # -- decompression -----------------------------------------------------------------
+
+    def decompress(self, data, offsets, lengths, page_size):
+        """Decode each block into a row of (n, page_size): ``(pages, produced)``."""
+        n = len(lengths)
+        grid = max(1, (n + DECOMPRESS_THREADS - 1) // DECOMPRESS_THREADS)
+        if self.simulator:
+            out = np.empty((n, page_size), np.uint8)
+            produced = np.empty(n, np.int64)
+            if n:
+                self._decompress_kernel[grid, DECOMPRESS_THREADS](data, offsets, lengths, out, produced)
+            return out, produced
+        cp = self._cp
+        on_host = not is_device_array(data)
+        args = [cp.asarray(a) for a in (data, offsets, lengths)]
+        out = cp.empty((n, page_size), cp.uint8)
+        produced = cp.empty(n, cp.int64)
+        if n:
+            cuda = self._cuda
+            stream = cp.cuda.get_current_stream()
+            try:
+                self._decompress_kernel[grid, DECOMPRESS_THREADS, cuda.external_stream(stream.ptr)](
+                    *(cuda.as_cuda_array(a, sync=False) for a in (*args, out, produced)))
+            except Exception as exc:
+                raise GPUBatchError(f"GPU decompress of a batch of {n} pages failed: {exc}") from exc
+        if on_host:
+            return out.get(), produced.get()
+        return out, produced

@@ -1,0 +1,158 @@
+"""GPU backend: the CUDA kernels against the CPU path, byte for byte.
+
+Two tiers (STYLE.md): ``sim`` runs the real kernels in numba's CUDA simulator on a
+handful of pages (``NUMBA_ENABLE_CUDASIM=1 python -m pytest -m sim``; CI does this),
+``gpu`` needs a CUDA device and runs 2^16+ pages.  Without either they skip.
+"""
+
+import errno
+import os
+
+import numpy as np
+import pytest
+
+from gpuacomp import device
+
+SIM = device.simulator_enabled()
+GPU_REASON = device.gpu_unavailable_reason()
+
+needs_gpu_path = pytest.mark.skipif(
+    GPU_REASON is not None,
+    reason=f"no GPU path ({GPU_REASON}); run with NUMBA_ENABLE_CUDASIM=1 for the simulator")
+needs_real_gpu = pytest.mark.skipif(GPU_REASON is not None or SIM, reason="needs a real CUDA GPU")
+
+CORPUS = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "shared", "corpus")
+
+
+def edge_pages():
+    """One page of each kind the kernels must agree on (4096 bytes each)."""
+    rng = np.random.default_rng(3)
+    text = (b"the quick brown fox jumps over the lazy dog; " * 100)[:4096]
+    heap = np.zeros(4096, np.uint8)
+    heap[::8] = rng.integers(0, 256, 512)  # pointer-like words with a shared high part
+    heap[5::8] = 0x7F
+    kinds = [np.zeros(4096, np.uint8), np.full(4096, 0xA5, np.uint8),
+             np.frombuffer(text, np.uint8), heap, rng.integers(0, 256, 4096, dtype=np.uint8)]
+    memory = os.path.join(CORPUS, "memory", "python-heap.pages")
+    if os.path.exists(memory):
+        real = np.fromfile(memory, np.uint8, count=4096 * 64).reshape(-1, 4096)
+        kinds += [real[3], real[40]]
+    return np.stack(kinds)
+
+
+@pytest.fixture(scope="module")
+def compressors():
+    import gpuacomp
+
+    return gpuacomp.Compressor(device="gpu"), gpuacomp.Compressor(device="cpu")
+
+
+def assert_same_batches(g, c):
+    assert np.array_equal(g.status, c.status)
+    assert np.array_equal(g.lengths, c.lengths)
+    for i in range(len(c)):
+        if c.status[i] == 0:
+            assert g.page(i) == c.page(i), f"page {i} differs"
+
+
+@pytest.mark.sim
+@needs_gpu_path
+def test_backend_is_reported(compressors):
+    gpu, _ = compressors
+    assert gpu.backend == ("gpu-sim" if SIM else "gpu")
+    assert gpu.compress(edge_pages()[:1]).backend == gpu.backend
+
+
+@pytest.mark.sim
+@needs_gpu_path
+def test_gpu_bytes_equal_cpu_bytes(compressors):
+    gpu, cpu = compressors
+    pages = edge_pages()
+    g, c = gpu.compress(pages), cpu.compress(pages)
+    assert_same_batches(g, c)
+    assert np.array_equal(gpu.decompress(g), pages)
+
+
+@pytest.mark.sim
+@needs_gpu_path
+@pytest.mark.parametrize("page_size", [1, 13, 100, 4095])
+def test_small_pages_equal_cpu(page_size):
+    import gpuacomp
+
+    rng = np.random.default_rng(page_size)
+    pages = np.stack([np.zeros(page_size, np.uint8),
+                      np.resize(np.frombuffer(b"abcabcabd", np.uint8), page_size),
+                      rng.integers(0, 256, page_size, dtype=np.uint8)])
+    gpu = gpuacomp.Compressor(device="gpu", page_size=page_size)
+    cpu = gpuacomp.Compressor(device="cpu", page_size=page_size)
+    assert_same_batches(gpu.compress(pages), cpu.compress(pages))
+    assert np.array_equal(gpu.decompress(gpu.compress(pages)), pages)
+
+
+@pytest.mark.sim
+@needs_gpu_path
+def test_thread_count_does_not_change_bytes(compressors):
+    from gpuacomp.backends.gpu import GPUBackend
+
+    _, cpu = compressors
+    pages = edge_pages()[[2, 3]]
+    expected = cpu.compress(pages)
+    for threads in (8, 64):
+        data, lengths = GPUBackend(simulator=SIM, threads_per_block=threads).compress(
+            pages, cpu._slot, cpu.candidates)
+        data, lengths = _host(data), _host(lengths)
+        assert np.array_equal(lengths, expected.lengths)
+        for i in range(len(pages)):
+            start = int(expected.offsets[i])
+            assert bytes(data[start:start + lengths[i]]) == expected.page(i)
+
+
+@pytest.mark.sim
+@needs_gpu_path
+def test_gpu_decodes_liblz4_blocks(compressors):
+    lz4_block = pytest.importorskip("lz4.block")
+    gpu, _ = compressors
+    pages = edge_pages()
+    blocks = [lz4_block.compress(p.tobytes(), store_size=False) for p in pages]
+    blocks += [lz4_block.compress(p.tobytes(), mode="high_compression", compression=9,
+                                  store_size=False) for p in pages[:3]]
+    out = gpu.decompress(blocks, page_size=4096)
+    assert np.array_equal(out, np.concatenate([pages, pages[:3]]))
+
+
+@pytest.mark.sim
+@needs_gpu_path
+def test_gpu_malformed_blocks_get_error_status(compressors):
+    gpu, cpu = compressors
+    good = cpu.compress(edge_pages()[2:3]).page(0)
+    blocks = [b"", b"\xf0", good[:-3], b"\x10a\x00\x00", b"\x10a\x05\x00",
+              good + b"\x00", b"\x1f" + b"a" + b"\x01\x00" + b"\xff" * 20]
+    _, status = gpu.decompress_batch(blocks, page_size=4096)
+    status = _host(status)
+    assert (status < 0).all(), status
+    assert set(status.tolist()) <= {-errno.EINVAL, -errno.EOVERFLOW}
+
+
+@pytest.mark.gpu
+@needs_real_gpu
+def test_large_batches_equal_cpu(compressors):
+    import cupy
+
+    gpu, cpu = compressors
+    rng = np.random.default_rng(11)
+    memory = os.path.join(CORPUS, "memory", "python-heap.pages")
+    if os.path.exists(memory):
+        real = np.fromfile(memory, np.uint8).reshape(-1, 4096)
+    else:
+        from gpuacomp.sources import synthetic_pages
+        real = synthetic_pages(4096, seed=5).pages
+    pages = np.tile(real, (-(-(1 << 16) // len(real)), 1))[:1 << 16]
+    pages[::9] = rng.integers(0, 256, (len(pages[::9]), 4096), dtype=np.uint8)
+    c = cpu.compress(pages)
+    assert_same_batches(gpu.compress(pages).to_host(), c)
+    assert_same_batches(gpu.compress(cupy.asarray(pages)).to_host(), c)
+    assert np.array_equal(gpu.decompress(c), pages)
+
+
+def _host(array):
+    return array.get() if hasattr(array, "get") and not isinstance(array, np.ndarray) else array
