@@ -97,7 +97,7 @@ def check_correctness(cp, gpu, cpu, pages, quick):
     rng = np.random.default_rng(7)
     random_pages = rng.integers(0, 256, (256, 4096), dtype=np.uint8)
     mixed = pages.copy()
-    mixed[::17] = random_pages[: len(mixed[::17])]  # sprinkle incompressible pages in
+    mixed[::17] = random_pages[np.arange(len(mixed[::17])) % len(random_pages)]  # incompressible
     mixed[5::31] = 0
     mixed[7::29] = 0xA5
     sizes = [1, 8, 64, 4096] if quick else [1, 8, 64, 4096, 65536]
@@ -200,6 +200,9 @@ def check_speed(cp, gpu, cpu, pages, quick):
         variant = GPUBackend(threads_per_block=threads)
         seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
         out[f"resident_{sizes[0]}_threads_{threads}_GBps"] = dev.nbytes / seconds / 1e9
+    for candidates in (1, 16):
+        seconds, _, _ = device_time(cp, lambda: gpu._engine.compress(dev, gpu._slot, candidates))
+        out[f"resident_{sizes[0]}_candidates_{candidates}_GBps"] = dev.nbytes / seconds / 1e9
     del dev
     n = sizes[0]
     host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])

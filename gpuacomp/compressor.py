@@ -143,11 +143,12 @@ class Compressor:
         return self.page_size if page_size is None else page_size
 
     def _unpack(self, compressed, page_size):
+        if isinstance(compressed, PageBatch) and page_size is not None \
+                and page_size != compressed.page_size:
+            raise ValueError(f"page_size {page_size} differs from the batch's "
+                             f"{compressed.page_size}")
         page_size = check_page_size(self._page_size_of(compressed, page_size))
         if isinstance(compressed, PageBatch):
-            if page_size != compressed.page_size:
-                raise ValueError(f"page_size {page_size} differs from the batch's "
-                                 f"{compressed.page_size}")
             data, offsets, lengths = compressed.data, compressed.offsets, compressed.lengths
             on_device = is_device_array(data)
         else:

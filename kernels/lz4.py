@@ -77,23 +77,30 @@ def _write_length(dst, op, length):
     return op + 1
 
 
-def _emit_sequence(src, anchor, literal_count, offset, match_length, dst, op, cap):
-    """Append one sequence; a final sequence has ``match_length == 0`` and no offset."""
+def sequence_size(literal_count, match_length):
+    """Bytes of one sequence; a final sequence has ``match_length == 0`` and no offset."""
     size = 1 + _length_field_size(literal_count) + literal_count
     if match_length > 0:
         size += 2 + _length_field_size(match_length - MIN_MATCH)
-    if op + size > cap:
-        return -E2BIG
-    lit_nibble = min(literal_count, 15)
+    return size
+
+
+def write_sequence(src, anchor, literal_count, offset, match_length, dst, op, copy_literals):
+    """Write one sequence at ``dst[op]`` (the caller checked it fits); returns the end.
+
+    With ``copy_literals`` false the literal bytes are left for the caller to copy
+    (the GPU copies long literal runs with the whole thread block).
+    """
     match_nibble = 0
     if match_length > 0:
         match_nibble = min(match_length - MIN_MATCH, 15)
-    dst[op] = (lit_nibble << 4) | match_nibble
+    dst[op] = (min(literal_count, 15) << 4) | match_nibble
     op += 1
     if literal_count >= 15:
         op = _write_length(dst, op, literal_count)
-    for k in range(literal_count):
-        dst[op + k] = src[anchor + k]
+    if copy_literals:
+        for k in range(literal_count):
+            dst[op + k] = src[anchor + k]
     op += literal_count
     if match_length > 0:
         dst[op] = offset & 0xFF
@@ -109,6 +116,39 @@ def _same_key(src, i, j):
             and src[i + 2] == src[j + 2] and src[i + 3] == src[j + 3])
 
 
+def best_match(src, i, prev, match_end_limit, max_candidates, cap):
+    """The best candidate at ``i`` as ``(length, offset)``; length 0 when there is none.
+
+    Lengths are measured up to ``cap``: when a candidate reaches ``cap`` the search stops
+    and returns ``(cap, offset)``, which tells the caller to search again with a larger
+    cap (the GPU measures every position with a small cap, then only the few long
+    matches in full).  With ``cap`` above the page size the result is exact.
+    """
+    best_length = 0
+    best_offset = 0
+    found = 0
+    j = prev[i]
+    while j >= 0 and found < max_candidates:
+        if _same_key(src, i, j):
+            found += 1
+            # Only a candidate that also matches at best_length can beat the best.
+            if best_length > 0 and (i + best_length >= match_end_limit
+                                    or src[j + best_length] != src[i + best_length]):
+                j = prev[j]
+                continue
+            length = MIN_MATCH
+            while (length < cap and i + length < match_end_limit
+                   and src[j + length] == src[i + length]):
+                length += 1
+            if length > best_length:
+                best_length = length
+                best_offset = i - j
+                if length == cap or i + length == match_end_limit:
+                    break  # capped, or nothing longer exists (an older tie would lose)
+        j = prev[j]
+    return best_length, best_offset
+
+
 def encode_page(src, n, prev, dst, cap, max_candidates):
     """Compress ``src[0:n]`` into ``dst[0:cap]`` with the parse of the module docstring.
 
@@ -121,36 +161,18 @@ def encode_page(src, n, prev, dst, cap, max_candidates):
     match_end_limit = n - LAST_LITERALS
     i = 1  # position 0 has no earlier position
     while i < match_start_end:
-        best_length = 0
-        best_offset = 0
-        found = 0
-        j = prev[i]
-        while j >= 0 and found < max_candidates:
-            if _same_key(src, i, j):
-                found += 1
-                # Only a candidate that also matches at best_length can beat the best.
-                if best_length > 0 and (i + best_length >= match_end_limit
-                                        or src[j + best_length] != src[i + best_length]):
-                    j = prev[j]
-                    continue
-                length = MIN_MATCH
-                while i + length < match_end_limit and src[j + length] == src[i + length]:
-                    length += 1
-                if length > best_length:
-                    best_length = length
-                    best_offset = i - j
-                    if i + length == match_end_limit:
-                        break  # nothing longer exists; an older tie would lose anyway
-            j = prev[j]
-        if best_length == 0:
+        length, offset = best_match(src, i, prev, match_end_limit, max_candidates, n + 1)
+        if length == 0:
             i += 1
             continue
-        op = _emit_sequence(src, anchor, i - anchor, best_offset, best_length, dst, op, cap)
-        if op < 0:
-            return op
-        i += best_length
+        if op + sequence_size(i - anchor, length) > cap:
+            return -E2BIG
+        op = write_sequence(src, anchor, i - anchor, offset, length, dst, op, True)
+        i += length
         anchor = i
-    return _emit_sequence(src, anchor, n - anchor, 0, 0, dst, op, cap)
+    if op + sequence_size(n - anchor, 0) > cap:
+        return -E2BIG
+    return write_sequence(src, anchor, n - anchor, 0, 0, dst, op, True)
 
 
 def hash_chain(src, n, head, base, prev):
@@ -232,6 +254,6 @@ def decode_block(src, slen, dst, cap):
 
 
 CODEC_FUNCTIONS = (
-    "_length_field_size", "_write_length", "_emit_sequence", "_same_key",
-    "encode_page", "hash_chain", "decode_block",
+    "_length_field_size", "_write_length", "sequence_size", "write_sequence", "_same_key",
+    "best_match", "encode_page", "hash_chain", "decode_block",
 )

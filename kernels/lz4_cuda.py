@@ -1,11 +1,23 @@
 """CUDA kernels for batches of LZ4 pages: one launch per batch, one thread block per page.
 
-Compression runs the parse of ``kernels/lz4.py`` with the same device-compiled
-``encode_page``; only the candidate chain is built differently.  The CPU keeps a hash
-chain; here the block sorts the page's positions by ``(key, position)`` in shared memory
-(a bitonic sort), so each position's predecessor in sorted order is the most recent
-earlier position with the same 4 bytes: the exact chain, with no hash table and no
-atomics.  Both chains yield the same candidates, hence the same bytes.
+Compression produces the parse of ``kernels/lz4.py`` with the block's threads sharing
+the work, in four phases separated by barriers:
+
+1. **Chain.**  The block sorts the page's match-start positions by ``(hash of the 4-byte
+   key, position)`` in shared memory (bitonic sort).  Each position links to the nearest
+   earlier entry of its hash group whose key is equal: the most recent earlier position
+   with the same 4 bytes (the exact chain; no hash table, no atomics).
+2. **Best matches.**  Every position evaluates its candidates in parallel with the shared
+   ``best_match``, measuring lengths up to ``SHORT_MATCH_CAP``; positions with a match set
+   a bit in a shared bitmap.
+3. **Walk.**  One thread follows the greedy parse, jumping over literal runs with the
+   bitmap and re-measuring in full only the matches that reached the cap.  It records
+   each sequence and its output position (the sum of the ``sequence_size`` before it).
+4. **Emit.**  Threads write the sequences in parallel with the shared ``write_sequence``;
+   long literal runs are copied by the whole block.
+
+Phases 2 and 3 together choose exactly what ``encode_page`` chooses: a capped length
+below the cap is exact, and every capped one is measured again without a cap.
 
 Decompression gives each page to one thread running the shared ``decode_block``.
 
@@ -15,13 +27,20 @@ Kernels are compiled on first use by ``build(threads)``.
 import functools
 
 import numpy as np
-from numba import cuda, int16, uint8, uint64
+from numba import cuda, int16, int32, int64, uint8, uint16, uint32, uint64
 
 from gpuacomp.kernels import lz4 as codec
 from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
 from gpuacomp.kernels.retarget import compile_functions
 
-SORT_SENTINEL = np.uint64(0xFFFFFFFFFFFFFFFF)  # pads the sort; sorts after every real key
+SHORT_MATCH_CAP = 64  # phase 2 measures up to here; fits the uint8 length table
+LONG_LITERALS = 32  # literal runs longer than this are copied by the whole block
+SORT_SENTINEL = np.uint32(0xFFFFFFFF)  # pads the sort; above every (hash, position) key
+POSITION_BITS = 12  # positions of a page of up to 4096 bytes
+POSITION_MASK = (1 << POSITION_BITS) - 1
+NO_MORE = 1 << 30
+# The sort buffer is reused after phase 1 for the walk's records, in four quarters.
+RECORD_QUARTER = GPU_MAX_PAGE_SIZE // 4
 
 
 @functools.lru_cache(maxsize=None)
@@ -31,13 +50,21 @@ def build(threads=256):
     The thread count changes only the work split, never the bytes.
     """
     lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, cuda.jit(device=True))
-    encode_page = lz4.encode_page
+    best_match = lz4.best_match
+    same_key = lz4._same_key
+    sequence_size = lz4.sequence_size
+    write_sequence = lz4.write_sequence
+    length_field_size = lz4._length_field_size
     decode_block = lz4.decode_block
     page_capacity = GPU_MAX_PAGE_SIZE
-    match_start_margin = codec.MATCH_START_MARGIN
+    words = GPU_MAX_PAGE_SIZE // 32
+    start_margin = codec.MATCH_START_MARGIN
+    last_literals = codec.LAST_LITERALS
+    e2big = codec.E2BIG
+    q1, q2, q3 = RECORD_QUARTER, 2 * RECORD_QUARTER, 3 * RECORD_QUARTER
 
     @cuda.jit(device=True)
-    def _bitonic_sort(keys, size, tid):
+    def bitonic_sort(keys, size, tid):
         k = 2
         while k <= size:
             j = k // 2
@@ -54,44 +81,156 @@ def build(threads=256):
                 j //= 2
             k *= 2
 
+    @cuda.jit(device=True)
+    def hash_key(src, i):
+        key = (uint64(src[i]) | (uint64(src[i + 1]) << 8) | (uint64(src[i + 2]) << 16)
+               | (uint64(src[i + 3]) << 24))
+        return int64(((key * uint64(2654435761)) & uint64(0xFFFFFFFF)) >> POSITION_BITS)
+
+    @cuda.jit(device=True)
+    def next_match(bits, i, used_words):
+        """First position >= i whose bit is set, or NO_MORE."""
+        w = i >> 5
+        if w >= used_words:
+            return NO_MORE
+        m = uint64(bits[w]) & ((uint64(0xFFFFFFFF) << uint64(i & 31)) & uint64(0xFFFFFFFF))
+        while m == 0:
+            w += 1
+            if w >= used_words:
+                return NO_MORE
+            m = uint64(bits[w])
+        return (w << 5) + cuda.clz(cuda.brev(m))  # + trailing zeros of m
+
+    @cuda.jit(device=True)
+    def sequence_at(keys, k, matches, page_size):
+        """(match position, match length, offset) of record k; the last has no match."""
+        if k == matches:
+            return page_size, 0, 0
+        record = keys[k]
+        return int32(record & 0xFFFF), int32(record >> 16), int32(keys[q1 + k])
+
+    @cuda.jit(device=True)
+    def sequence_end(keys, k):
+        """Where match k ends: the anchor of sequence k + 1 (0 before the first)."""
+        if k < 0:
+            return 0
+        return int32(keys[k] & 0xFFFF) + int32(keys[k] >> 16)
+
     @cuda.jit
     def compress_pages(pages, page_size, out, slot, lengths, max_candidates):
-        page = pages[cuda.blockIdx.x]
+        p = cuda.blockIdx.x
+        page = pages[p]
+        dst = out[p * slot:(p + 1) * slot]
         tid = cuda.threadIdx.x
         src = cuda.shared.array(page_capacity, uint8)
-        keys = cuda.shared.array(page_capacity, uint64)
+        keys = cuda.shared.array(page_capacity, uint32)
         prev = cuda.shared.array(page_capacity, int16)
+        short_length = cuda.shared.array(page_capacity, uint8)
+        short_offset = cuda.shared.array(page_capacity, uint16)
+        bits = cuda.shared.array(words, uint32)
+        walk = cuda.shared.array(4, int32)  # result, matches, long literal runs
+
         for i in range(tid, page_size, threads):
             src[i] = page[i]
+        for w in range(tid, words, threads):
+            bits[w] = 0
         cuda.syncthreads()
 
-        starts = page_size - match_start_margin  # positions where a match may start
+        starts = page_size - start_margin
+        end_limit = page_size - last_literals
         if starts > 1:
-            sort_size = 1
+            # Phase 1: the exact chain, from the sorted (hash, position) keys.
+            sort_size = 2
             while sort_size < starts:
                 sort_size *= 2
             for i in range(tid, sort_size, threads):
                 if i < starts:
-                    key = (np.uint64(src[i]) | (np.uint64(src[i + 1]) << np.uint64(8))
-                           | (np.uint64(src[i + 2]) << np.uint64(16))
-                           | (np.uint64(src[i + 3]) << np.uint64(24)))
-                    keys[i] = (key << np.uint64(16)) | np.uint64(i)
+                    keys[i] = (hash_key(src, i) << POSITION_BITS) | i
                 else:
                     keys[i] = SORT_SENTINEL
             cuda.syncthreads()
-            _bitonic_sort(keys, sort_size, tid)
+            bitonic_sort(keys, sort_size, tid)
             for s in range(tid, starts, threads):
-                position = keys[s] & np.uint64(0xFFFF)
-                if s > 0 and (keys[s - 1] >> np.uint64(16)) == (keys[s] >> np.uint64(16)):
-                    prev[position] = int16(keys[s - 1] & np.uint64(0xFFFF))
-                else:
-                    prev[position] = -1
+                position = keys[s] & POSITION_MASK
+                group = keys[s] >> POSITION_BITS
+                link = -1
+                t = s - 1
+                while t >= 0 and (keys[t] >> POSITION_BITS) == group:
+                    earlier = keys[t] & POSITION_MASK
+                    if same_key(src, position, earlier):
+                        link = earlier
+                        break
+                    t -= 1
+                prev[position] = link
+            cuda.syncthreads()
+            # Phase 2: every position's best match, measured up to the cap.
+            for i in range(tid, starts, threads):
+                length, offset = best_match(src, i, prev, end_limit, max_candidates,
+                                            SHORT_MATCH_CAP)
+                short_length[i] = length
+                short_offset[i] = offset
+                if length > 0:
+                    cuda.atomic.or_(bits, i >> 5, uint32(1 << (i & 31)))
             cuda.syncthreads()
 
+        # Phase 3: the greedy walk; records reuse the sort buffer (match position and
+        # length | offset | output position | index of a long literal run).
         if tid == 0:
-            p = cuda.blockIdx.x
-            dst = out[p * slot:(p + 1) * slot]
-            lengths[p] = encode_page(src, page_size, prev, dst, slot, max_candidates)
+            used_words = (max(starts, 0) + 31) >> 5
+            i = 0
+            anchor = 0
+            op = 0
+            matches = 0
+            long_runs = 0
+            while True:
+                i = next_match(bits, i, used_words)
+                if i >= starts:
+                    break
+                length = int32(short_length[i])
+                offset = int32(short_offset[i])
+                if length == SHORT_MATCH_CAP:
+                    length, offset = best_match(src, i, prev, end_limit, max_candidates,
+                                                page_size + 1)
+                keys[matches] = i | (length << 16)
+                keys[q1 + matches] = offset
+                keys[q2 + matches] = op
+                if i - anchor > LONG_LITERALS:
+                    keys[q3 + long_runs] = matches
+                    long_runs += 1
+                op += sequence_size(i - anchor, length)
+                matches += 1
+                i += length
+                anchor = i
+            keys[q2 + matches] = op
+            if page_size - anchor > LONG_LITERALS:
+                keys[q3 + long_runs] = matches
+                long_runs += 1
+            op += sequence_size(page_size - anchor, 0)
+            walk[0] = op if op <= slot else -e2big
+            walk[1] = matches
+            walk[2] = long_runs
+        cuda.syncthreads()
+
+        # Phase 4: write the sequences in parallel, then the long literal runs.
+        result = walk[0]
+        matches = walk[1]
+        if result >= 0:
+            for k in range(tid, matches + 1, threads):
+                position, length, offset = sequence_at(keys, k, matches, page_size)
+                anchor = sequence_end(keys, k - 1)
+                literal_count = position - anchor
+                write_sequence(src, anchor, literal_count, offset, length, dst,
+                               int32(keys[q2 + k]), literal_count <= LONG_LITERALS)
+            for r in range(walk[2]):
+                k = int32(keys[q3 + r])
+                position, length, offset = sequence_at(keys, k, matches, page_size)
+                anchor = sequence_end(keys, k - 1)
+                literal_count = position - anchor
+                first = int32(keys[q2 + k]) + 1 + length_field_size(literal_count)
+                for b in range(tid, literal_count, threads):
+                    dst[first + b] = src[anchor + b]
+        if tid == 0:
+            lengths[p] = result
 
     @cuda.jit
     def decompress_pages(data, offsets, lengths, out, produced):

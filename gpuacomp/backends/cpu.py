@@ -9,6 +9,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from gpuacomp.backends.parallel import PARALLEL_LOCK
 from gpuacomp.kernels import lz4 as codec
 from gpuacomp.kernels.retarget import compile_functions
 
@@ -69,9 +70,12 @@ class CPUBackend:
     name = "cpu"
 
     def __init__(self, threads=None):
-        if threads is not None and threads < 1:
-            raise ValueError(f"threads must be >= 1, got {threads}")
-        self.threads = threads or numba.config.NUMBA_NUM_THREADS
+        available = numba.config.NUMBA_NUM_THREADS
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
+                                    or not 1 <= threads <= available):
+            raise ValueError(f"threads must be an int in 1..{available} (numba's thread pool), "
+                             f"got {threads!r}")
+        self.threads = int(threads or available)
 
     def _chunks(self, n):
         # A few chunks per thread balance pages of uneven cost.
@@ -90,8 +94,9 @@ class CPUBackend:
         if self.threads == 1:
             _compress_range(pages, 0, n, data, slot, lengths, max_candidates)
         else:
-            numba.set_num_threads(self.threads)
-            _compress_parallel(pages, data, slot, lengths, max_candidates, self._chunks(n))
+            with PARALLEL_LOCK:
+                numba.set_num_threads(self.threads)
+                _compress_parallel(pages, data, slot, lengths, max_candidates, self._chunks(n))
         return data, lengths
 
     def decompress(self, data, offsets, lengths, page_size):
@@ -108,6 +113,7 @@ class CPUBackend:
         if self.threads == 1:
             _decompress_range(data, offsets, lengths, 0, n, out, produced)
         else:
-            numba.set_num_threads(self.threads)
-            _decompress_parallel(data, offsets, lengths, out, produced, self._chunks(n))
+            with PARALLEL_LOCK:
+                numba.set_num_threads(self.threads)
+                _decompress_parallel(data, offsets, lengths, out, produced, self._chunks(n))
         return out, produced
