@@ -7,21 +7,26 @@ the work, in four phases separated by barriers:
    key, position)`` in shared memory (bitonic sort).  Each position links to the nearest
    earlier entry of its hash group whose key is equal: the most recent earlier position
    with the same 4 bytes (the exact chain; no hash table, no atomics).
-2. **Best matches.**  Every position evaluates its candidates in parallel with the shared
-   ``best_match``, measuring lengths up to ``SHORT_MATCH_CAP``; positions with a match set
-   a bit in a shared bitmap.
+2. **Best matches.**  Every position chooses its candidate in parallel with the shared
+   ``best_match`` (lengths compared up to ``SELECT_CAP``, as the parse defines); positions
+   with a match set a bit in a shared bitmap.
 3. **Walk.**  One thread follows the greedy parse, jumping over literal runs with the
-   bitmap and re-measuring in full only the matches that reached the cap.  It records
-   each sequence and its output position (the sum of the ``sequence_size`` before it).
+   bitmap and extending the matches that reached the cap (a cap at a time where phase 2
+   already saw the same offset match further on).  It records each sequence and its
+   output position (the sum of the ``sequence_size`` before it).
 4. **Emit.**  Threads write the sequences in parallel with the shared ``write_sequence``;
    long literal runs are copied by the whole block.
 
-Phases 2 and 3 together choose exactly what ``encode_page`` chooses: a capped length
-below the cap is exact, and every capped one is measured again without a cap.
+Phases 2 and 3 together choose exactly what ``encode_page`` chooses: both call
+``best_match`` with the same cap, then extend the chosen match to its end.
 
-Decompression gives each page to one thread running the shared ``decode_block``.
+Decompression gives each page a warp: one thread reads and checks the sequences with the
+shared ``parse_sequence`` (the same checks as ``decode_block``, hence the same statuses),
+a round at a time, and the warp copies their literals and matches.
 
-Kernels are compiled on first use by ``build(threads)``.
+Kernels are compiled on first use by ``build(threads)``.  ``compress_pages`` takes
+``last_phase`` (4 for real work): timing runs that stop after phase 1, 2 or 3 show where
+a batch spends its time without a profiler.
 """
 
 import functools
@@ -30,10 +35,9 @@ import numpy as np
 from numba import cuda, int16, int32, int64, uint8, uint16, uint32, uint64
 
 from gpuacomp.kernels import lz4 as codec
-from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
+from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE, SEQUENCE_FINAL
 from gpuacomp.kernels.retarget import compile_functions
 
-SHORT_MATCH_CAP = 64  # phase 2 measures up to here; fits the uint8 length table
 LONG_LITERALS = 32  # literal runs longer than this are copied by the whole block
 SORT_SENTINEL = np.uint32(0xFFFFFFFF)  # pads the sort; above every (hash, position) key
 POSITION_BITS = 12  # positions of a page of up to 4096 bytes
@@ -43,24 +47,31 @@ NO_MORE = 1 << 30
 RECORD_QUARTER = GPU_MAX_PAGE_SIZE // 4
 
 
-@functools.lru_cache(maxsize=None)
-def build(threads=256):
-    """Compile the kernels for ``threads`` threads per block (any power of two >= 1).
+DECODE_ROUND = 32  # sequences read per round of a block decode
+DECODE_THREADS = 32  # one warp per page: copies are short
 
-    The thread count changes only the work split, never the bytes.
+
+@functools.lru_cache(maxsize=None)
+def build(threads=256, decode_threads=DECODE_THREADS):
+    """Compile the kernels: ``threads`` per block to compress a page (a power of two),
+    ``decode_threads`` per block to decompress one.
+
+    Thread counts change only the work split, never the bytes.
     """
     lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, cuda.jit(device=True))
     best_match = lz4.best_match
+    extend_match = lz4.extend_match
     same_key = lz4._same_key
     sequence_size = lz4.sequence_size
     write_sequence = lz4.write_sequence
     length_field_size = lz4._length_field_size
-    decode_block = lz4.decode_block
+    parse_sequence = lz4.parse_sequence
     page_capacity = GPU_MAX_PAGE_SIZE
     words = GPU_MAX_PAGE_SIZE // 32
     start_margin = codec.MATCH_START_MARGIN
     last_literals = codec.LAST_LITERALS
     e2big = codec.E2BIG
+    select_cap = codec.SELECT_CAP
     q1, q2, q3 = RECORD_QUARTER, 2 * RECORD_QUARTER, 3 * RECORD_QUARTER
 
     @cuda.jit(device=True)
@@ -70,7 +81,8 @@ def build(threads=256):
             j = k // 2
             while j > 0:
                 for t in range(tid, size // 2, threads):
-                    i = (t // j) * 2 * j + (t % j)
+                    # j is a power of two: t // j * 2j + t % j, without a division
+                    i = ((t & ~(j - 1)) << 1) | (t & (j - 1))
                     partner = i + j
                     a = keys[i]
                     b = keys[partner]
@@ -102,6 +114,21 @@ def build(threads=256):
         return (w << 5) + cuda.clz(cuda.brev(m))  # + trailing zeros of m
 
     @cuda.jit(device=True)
+    def extend_long(src, short_length, short_offset, i, offset, starts, end_limit):
+        """Full length of the match chosen at ``i``, which reached the select cap.
+
+        Where phase 2 found that position ``q`` matches at the same offset for a whole
+        cap, the match goes on for that cap without comparing a byte (runs of zeros and
+        repeated records jump a cap at a time); the rest is compared bytewise.
+        """
+        length = select_cap
+        q = i + length
+        while q < starts and short_length[q] == select_cap and short_offset[q] == offset:
+            length += select_cap
+            q = i + length
+        return extend_match(src, i, i - offset, length, end_limit)
+
+    @cuda.jit(device=True)
     def sequence_at(keys, k, matches, page_size):
         """(match position, match length, offset) of record k; the last has no match."""
         if k == matches:
@@ -117,7 +144,7 @@ def build(threads=256):
         return int32(keys[k] & 0xFFFF) + int32(keys[k] >> 16)
 
     @cuda.jit
-    def compress_pages(pages, page_size, out, slot, lengths, max_candidates):
+    def compress_pages(pages, page_size, out, slot, lengths, max_candidates, last_phase):
         p = cuda.blockIdx.x
         page = pages[p]
         dst = out[p * slot:(p + 1) * slot]
@@ -164,9 +191,8 @@ def build(threads=256):
                 prev[position] = link
             cuda.syncthreads()
             # Phase 2: every position's best match, measured up to the cap.
-            for i in range(tid, starts, threads):
-                length, offset = best_match(src, i, prev, end_limit, max_candidates,
-                                            SHORT_MATCH_CAP)
+            for i in range(tid, starts if last_phase >= 2 else 0, threads):
+                length, offset = best_match(src, i, prev, end_limit, max_candidates, select_cap)
                 short_length[i] = length
                 short_offset[i] = offset
                 if length > 0:
@@ -175,7 +201,7 @@ def build(threads=256):
 
         # Phase 3: the greedy walk; records reuse the sort buffer (match position and
         # length | offset | output position | index of a long literal run).
-        if tid == 0:
+        if tid == 0 and last_phase >= 3:
             used_words = (max(starts, 0) + 31) >> 5
             i = 0
             anchor = 0
@@ -188,9 +214,9 @@ def build(threads=256):
                     break
                 length = int32(short_length[i])
                 offset = int32(short_offset[i])
-                if length == SHORT_MATCH_CAP:
-                    length, offset = best_match(src, i, prev, end_limit, max_candidates,
-                                                page_size + 1)
+                if length == select_cap:
+                    length = extend_long(src, short_length, short_offset, i, offset, starts,
+                                         end_limit)
                 keys[matches] = i | (length << 16)
                 keys[q1 + matches] = offset
                 keys[q2 + matches] = op
@@ -212,7 +238,7 @@ def build(threads=256):
         cuda.syncthreads()
 
         # Phase 4: write the sequences in parallel, then the long literal runs.
-        result = walk[0]
+        result = walk[0] if last_phase >= 4 else -1
         matches = walk[1]
         if result >= 0:
             for k in range(tid, matches + 1, threads):
@@ -234,9 +260,70 @@ def build(threads=256):
 
     @cuda.jit
     def decompress_pages(data, offsets, lengths, out, produced):
-        p = cuda.grid(1)
-        if p < out.shape[0]:
-            block = data[offsets[p]:offsets[p] + lengths[p]]
-            produced[p] = decode_block(block, block.shape[0], out[p], out.shape[1])
+        p = cuda.blockIdx.x
+        tid = cuda.threadIdx.x
+        block = data[offsets[p]:offsets[p] + lengths[p]]
+        slen = block.shape[0]
+        dst = out[p]
+        cap = out.shape[1]
+        records = cuda.shared.array((DECODE_ROUND, 5), int32)
+        state = cuda.shared.array(4, int64)  # next ip, decoded bytes, records, status
+        if tid == 0:
+            state[0] = 0
+            state[1] = 0
+            state[3] = 0
+        cuda.syncthreads()
+        while True:
+            # Thread 0 reads and checks a round of sequences (the shared parse_sequence).
+            if tid == 0:
+                ip = state[0]
+                op = state[1]
+                count = 0
+                while count < DECODE_ROUND:
+                    kind, ip, literal_start, literal_count, offset, match_length = \
+                        parse_sequence(block, slen, ip, op, cap)
+                    if kind < 0:
+                        state[3] = kind
+                        break
+                    records[count, 0] = literal_start
+                    records[count, 1] = literal_count
+                    records[count, 2] = offset
+                    records[count, 3] = match_length
+                    records[count, 4] = op
+                    count += 1
+                    op += literal_count + match_length
+                    if kind == SEQUENCE_FINAL:
+                        state[3] = 1
+                        break
+                state[0] = ip
+                state[1] = op
+                state[2] = count
+            cuda.syncthreads()
+            # Every thread copies: literals from the input, then the match, whose bytes
+            # repeat the offset-long pattern before it (so overlapping matches copy in
+            # one pass too).
+            for k in range(state[2]):
+                literal_start = records[k, 0]
+                literal_count = records[k, 1]
+                offset = records[k, 2]
+                match_length = records[k, 3]
+                o = records[k, 4]
+                for b in range(tid, literal_count, decode_threads):
+                    dst[o + b] = block[literal_start + b]
+                if match_length > 0:
+                    cuda.syncthreads()
+                    m = o + literal_count
+                    if offset >= match_length:
+                        for b in range(tid, match_length, decode_threads):
+                            dst[m + b] = dst[m - offset + b]
+                    else:
+                        for b in range(tid, match_length, decode_threads):
+                            dst[m + b] = dst[m - offset + b % offset]
+                    cuda.syncthreads()
+            if state[3] != 0:
+                break
+            cuda.syncthreads()  # thread 0 rewrites the records next
+        if tid == 0:
+            produced[p] = state[1] if state[3] == 1 else state[3]
 
     return compress_pages, decompress_pages

@@ -20,8 +20,8 @@ from gpuacomp.kernels import lz4_cuda  # noqa: E402
 from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE  # noqa: E402
 
 DEFAULT_CHUNK_PAGES = 8192  # 32 MiB of 4 KiB pages per host chunk: long enough to hide launches
-DECOMPRESS_THREADS = 128
 PARALLEL_COPY_PAGES = 256
+ALL_PHASES = 4  # compress_pages runs every phase (fewer: timing experiments only)
 
 
 def copy_pages(dst, src):
@@ -52,8 +52,10 @@ class GPUBackend:
         self.name = "gpu-sim" if simulator else "gpu"
         # The simulator pays an OS thread per CUDA thread; the bytes do not depend on it.
         self.threads_per_block = threads_per_block or (32 if simulator else 256)
+        self.decode_threads = 4 if simulator else lz4_cuda.DECODE_THREADS
         self.chunk_pages = chunk_pages
-        self._compress_kernel, self._decompress_kernel = lz4_cuda.build(self.threads_per_block)
+        self._compress_kernel, self._decompress_kernel = lz4_cuda.build(
+            self.threads_per_block, self.decode_threads)
         if not simulator:
             import cupy
             import cupyx
@@ -77,7 +79,7 @@ class GPUBackend:
             lengths = np.empty(n, np.int32)
             if n:
                 self._compress_kernel[n, self.threads_per_block](
-                    pages, page_size, data, slot, lengths, max_candidates)
+                    pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
             return data, lengths
         if is_device_array(pages):
             return self._compress_resident(pages, slot, max_candidates)
@@ -100,7 +102,7 @@ class GPUBackend:
             return
         try:
             self._compress_kernel[n, self.threads_per_block, self._numba_stream(stream)](
-                pages, page_size, data, slot, lengths, max_candidates)
+                pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
         except Exception as exc:
             raise GPUBatchError(f"GPU compress of {what} failed: {exc}") from exc
 
@@ -159,12 +161,11 @@ class GPUBackend:
     def decompress(self, data, offsets, lengths, page_size):
         """Decode each block into a row of (n, page_size): ``(pages, produced)``."""
         n = len(lengths)
-        grid = max(1, (n + DECOMPRESS_THREADS - 1) // DECOMPRESS_THREADS)
         if self.simulator:
             out = np.empty((n, page_size), np.uint8)
             produced = np.empty(n, np.int64)
             if n:
-                self._decompress_kernel[grid, DECOMPRESS_THREADS](data, offsets, lengths, out, produced)
+                self._decompress_kernel[n, self.decode_threads](data, offsets, lengths, out, produced)
             return out, produced
         cp = self._cp
         on_host = not is_device_array(data)
@@ -174,7 +175,7 @@ class GPUBackend:
         if n:
             stream = cp.cuda.get_current_stream()
             try:
-                self._decompress_kernel[grid, DECOMPRESS_THREADS, self._numba_stream(stream)](
+                self._decompress_kernel[n, lz4_cuda.DECODE_THREADS, self._numba_stream(stream)](
                     *(self._as_numba(a) for a in (*args, out, produced)))
             except Exception as exc:
                 raise GPUBatchError(f"GPU decompress of a batch of {n} pages failed: {exc}") from exc
