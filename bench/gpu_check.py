@@ -195,10 +195,19 @@ def check_speed(cp, gpu, cpu, pages, quick):
         del dev, batch
     from gpuacomp.backends.gpu import GPUBackend
     dev = cp.asarray(pages[:sizes[0]])
-    for threads in (64, 128, 256, 512):
-        variant = GPUBackend(threads_per_block=threads)
+    for threads, registers in ((128, None), (256, None), (512, None), (128, 96), (256, 48),
+                               (256, 64)):
+        variant = GPUBackend(threads_per_block=threads, max_registers=registers)
         seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
-        out[f"resident_{sizes[0]}_threads_{threads}_GBps"] = dev.nbytes / seconds / 1e9
+        kernel = variant._compress_kernel
+        usage = {}
+        for what in ("regs_per_thread", "local_mem_per_thread", "shared_mem_per_block"):
+            try:
+                usage[what] = getattr(kernel, f"get_{what}")()
+            except Exception as exc:  # reporting only
+                usage[what] = repr(exc)[:60]
+        out[f"resident_{sizes[0]}_threads_{threads}_maxreg_{registers}"] = dict(
+            GBps=dev.nbytes / seconds / 1e9, **usage)
     backend = gpu._engine
     d_out = cp.empty(len(dev) * gpu._slot, cp.uint8)
     d_len = cp.empty(len(dev), cp.int32)

@@ -20,9 +20,9 @@ the work, in four phases separated by barriers:
 Phases 2 and 3 together choose exactly what ``encode_page`` chooses: both call
 ``best_match`` with the same cap, then extend the chosen match to its end.
 
-Decompression gives each page a warp: one thread reads and checks the sequences with the
-shared ``parse_sequence`` (the same checks as ``decode_block``, hence the same statuses),
-a round at a time, and the warp copies their literals and matches.
+Decompression gives each page to one thread running the shared ``decode_block``.  (A
+warp per page, one thread parsing and the warp copying, measured slower on an H200:
+34 against 48 GB/s; see bench/RESULTS.md.)
 
 Kernels are compiled on first use by ``build(threads)``.  ``compress_pages`` takes
 ``last_phase`` (4 for real work): timing runs that stop after phase 1, 2 or 3 show where
@@ -35,7 +35,7 @@ import numpy as np
 from numba import cuda, int16, int32, int64, uint8, uint16, uint32, uint64
 
 from gpuacomp.kernels import lz4 as codec
-from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE, SEQUENCE_FINAL
+from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
 from gpuacomp.kernels.retarget import compile_functions
 
 LONG_LITERALS = 32  # literal runs longer than this are copied by the whole block
@@ -47,25 +47,26 @@ NO_MORE = 1 << 30
 RECORD_QUARTER = GPU_MAX_PAGE_SIZE // 4
 
 
-DECODE_ROUND = 32  # sequences read per round of a block decode
-DECODE_THREADS = 32  # one warp per page: copies are short
+DECODE_THREADS = 128  # threads per block of decompress_pages, one page each
 
 
 @functools.lru_cache(maxsize=None)
-def build(threads=256, decode_threads=DECODE_THREADS):
+def build(threads=256, max_registers=None):
     """Compile the kernels: ``threads`` per block to compress a page (a power of two),
-    ``decode_threads`` per block to decompress one.
+    with at most ``max_registers`` per thread (None: the compiler's choice).
 
-    Thread counts change only the work split, never the bytes.
+    These change only the work split and occupancy, never the bytes.
     """
     lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, cuda.jit(device=True))
+    # (the CUDA simulator's jit takes no max_registers)
+    register_limit = {} if max_registers is None else {"max_registers": max_registers}
     best_match = lz4.best_match
     extend_match = lz4.extend_match
     same_key = lz4._same_key
     sequence_size = lz4.sequence_size
     write_sequence = lz4.write_sequence
     length_field_size = lz4._length_field_size
-    parse_sequence = lz4.parse_sequence
+    decode_block = lz4.decode_block
     page_capacity = GPU_MAX_PAGE_SIZE
     words = GPU_MAX_PAGE_SIZE // 32
     start_margin = codec.MATCH_START_MARGIN
@@ -143,7 +144,7 @@ def build(threads=256, decode_threads=DECODE_THREADS):
             return 0
         return int32(keys[k] & 0xFFFF) + int32(keys[k] >> 16)
 
-    @cuda.jit
+    @cuda.jit(**register_limit)
     def compress_pages(pages, page_size, out, slot, lengths, max_candidates, last_phase):
         p = cuda.blockIdx.x
         page = pages[p]
@@ -192,7 +193,8 @@ def build(threads=256, decode_threads=DECODE_THREADS):
             cuda.syncthreads()
             # Phase 2: every position's best match, measured up to the cap.
             for i in range(tid, starts if last_phase >= 2 else 0, threads):
-                length, offset = best_match(src, i, prev, end_limit, max_candidates, select_cap)
+                length, offset = best_match(src, i, prev, end_limit, max_candidates, select_cap,
+                                            True)
                 short_length[i] = length
                 short_offset[i] = offset
                 if length > 0:
@@ -260,70 +262,9 @@ def build(threads=256, decode_threads=DECODE_THREADS):
 
     @cuda.jit
     def decompress_pages(data, offsets, lengths, out, produced):
-        p = cuda.blockIdx.x
-        tid = cuda.threadIdx.x
-        block = data[offsets[p]:offsets[p] + lengths[p]]
-        slen = block.shape[0]
-        dst = out[p]
-        cap = out.shape[1]
-        records = cuda.shared.array((DECODE_ROUND, 5), int32)
-        state = cuda.shared.array(4, int64)  # next ip, decoded bytes, records, status
-        if tid == 0:
-            state[0] = 0
-            state[1] = 0
-            state[3] = 0
-        cuda.syncthreads()
-        while True:
-            # Thread 0 reads and checks a round of sequences (the shared parse_sequence).
-            if tid == 0:
-                ip = state[0]
-                op = state[1]
-                count = 0
-                while count < DECODE_ROUND:
-                    kind, ip, literal_start, literal_count, offset, match_length = \
-                        parse_sequence(block, slen, ip, op, cap)
-                    if kind < 0:
-                        state[3] = kind
-                        break
-                    records[count, 0] = literal_start
-                    records[count, 1] = literal_count
-                    records[count, 2] = offset
-                    records[count, 3] = match_length
-                    records[count, 4] = op
-                    count += 1
-                    op += literal_count + match_length
-                    if kind == SEQUENCE_FINAL:
-                        state[3] = 1
-                        break
-                state[0] = ip
-                state[1] = op
-                state[2] = count
-            cuda.syncthreads()
-            # Every thread copies: literals from the input, then the match, whose bytes
-            # repeat the offset-long pattern before it (so overlapping matches copy in
-            # one pass too).
-            for k in range(state[2]):
-                literal_start = records[k, 0]
-                literal_count = records[k, 1]
-                offset = records[k, 2]
-                match_length = records[k, 3]
-                o = records[k, 4]
-                for b in range(tid, literal_count, decode_threads):
-                    dst[o + b] = block[literal_start + b]
-                if match_length > 0:
-                    cuda.syncthreads()
-                    m = o + literal_count
-                    if offset >= match_length:
-                        for b in range(tid, match_length, decode_threads):
-                            dst[m + b] = dst[m - offset + b]
-                    else:
-                        for b in range(tid, match_length, decode_threads):
-                            dst[m + b] = dst[m - offset + b % offset]
-                    cuda.syncthreads()
-            if state[3] != 0:
-                break
-            cuda.syncthreads()  # thread 0 rewrites the records next
-        if tid == 0:
-            produced[p] = state[1] if state[3] == 1 else state[3]
+        p = cuda.grid(1)
+        if p < out.shape[0]:
+            block = data[offsets[p]:offsets[p] + lengths[p]]
+            produced[p] = decode_block(block, block.shape[0], out[p], out.shape[1])
 
     return compress_pages, decompress_pages

@@ -44,7 +44,8 @@ class GPUBatchError(RuntimeError):
 class GPUBackend:
     """Runs batches with the CUDA kernels (``simulator=True``: numba's CUDA simulator)."""
 
-    def __init__(self, simulator=False, threads_per_block=None, chunk_pages=DEFAULT_CHUNK_PAGES):
+    def __init__(self, simulator=False, threads_per_block=None, max_registers=None,
+                 chunk_pages=DEFAULT_CHUNK_PAGES):
         from numba import cuda
 
         self._cuda = cuda
@@ -52,10 +53,9 @@ class GPUBackend:
         self.name = "gpu-sim" if simulator else "gpu"
         # The simulator pays an OS thread per CUDA thread; the bytes do not depend on it.
         self.threads_per_block = threads_per_block or (32 if simulator else 256)
-        self.decode_threads = 4 if simulator else lz4_cuda.DECODE_THREADS
         self.chunk_pages = chunk_pages
         self._compress_kernel, self._decompress_kernel = lz4_cuda.build(
-            self.threads_per_block, self.decode_threads)
+            self.threads_per_block, max_registers)
         if not simulator:
             import cupy
             import cupyx
@@ -161,11 +161,12 @@ class GPUBackend:
     def decompress(self, data, offsets, lengths, page_size):
         """Decode each block into a row of (n, page_size): ``(pages, produced)``."""
         n = len(lengths)
+        grid = max(1, -(-n // lz4_cuda.DECODE_THREADS))
         if self.simulator:
             out = np.empty((n, page_size), np.uint8)
             produced = np.empty(n, np.int64)
             if n:
-                self._decompress_kernel[n, self.decode_threads](data, offsets, lengths, out, produced)
+                self._decompress_kernel[grid, lz4_cuda.DECODE_THREADS](data, offsets, lengths, out, produced)
             return out, produced
         cp = self._cp
         on_host = not is_device_array(data)
@@ -175,7 +176,7 @@ class GPUBackend:
         if n:
             stream = cp.cuda.get_current_stream()
             try:
-                self._decompress_kernel[n, lz4_cuda.DECODE_THREADS, self._numba_stream(stream)](
+                self._decompress_kernel[grid, lz4_cuda.DECODE_THREADS, self._numba_stream(stream)](
                     *(self._as_numba(a) for a in (*args, out, produced)))
             except Exception as exc:
                 raise GPUBatchError(f"GPU decompress of a batch of {n} pages failed: {exc}") from exc
