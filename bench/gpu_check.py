@@ -281,6 +281,10 @@ def check_nvcomp(cp, pages, quick):
             decompress_GBps=host.nbytes / dec / 1e9,
             round_trip=bool(cp.array_equal(decoded.reshape(-1), dev)))
         print(chunk, out[f"chunk_{chunk}"], flush=True)
+        # Release nvCOMP's objects while its stream lives (a run that left them to the
+        # interpreter's exit crashed).
+        del codec, src, encoded, decoded
+    cp.cuda.Device().synchronize()
     return out
 
 
@@ -313,11 +317,17 @@ def main(argv=None):
         except Exception as exc:  # keep going: one broken stage must not hide the others
             RESULTS.setdefault(name, {})["error"] = repr(exc)
             print(f"!! {name} failed: {exc!r}", flush=True)
+        save()  # after every stage: a crash later must not take the numbers with it
     RESULTS["wall_s"] = time.perf_counter() - t0
-    if os.environ.get("OUT"):
-        Path(os.environ["OUT"], "gpu_check.json").write_text(json.dumps(RESULTS, indent=1, default=str))
+    save()
     print_table()
     return 0 if RESULTS.get("correctness", {}).get("all_ok") else 1
+
+
+def save():
+    if os.environ.get("OUT"):
+        Path(os.environ["OUT"], "gpu_check.json").write_text(
+            json.dumps(RESULTS, indent=1, default=str))
 
 
 def print_table():

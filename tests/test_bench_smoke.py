@@ -1,0 +1,118 @@
+"""Smoke test of the benchmark: ``python -m bench --quick`` runs and reports sane numbers.
+
+It runs in a subprocess from the repository root, as a user would run it.  Speeds in
+a --quick run mean nothing; only that they are positive is checked.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+QUICK = ["--quick", "--pages", "64", "--repeat", "1"]
+
+
+def bench_env():
+    env = dict(os.environ)
+    # The bench's own default (auto): a GPU machine times the GPU too, and under
+    # NUMBA_ENABLE_CUDASIM=1 auto leaves the (far too slow) simulator out.
+    env.pop("GPUACOMP_DEVICE", None)
+    return env
+
+
+def run_bench(argv, tmp_path, prelude=None):
+    out = tmp_path / "bench.json"
+    if prelude is None:
+        cmd = [sys.executable, "-m", "bench", *argv, "--json", str(out)]
+    else:
+        # Run the module after ``prelude`` (e.g. to hide a package) in the same process.
+        code = (f"{prelude}\nimport runpy, sys\n"
+                f"sys.argv = ['bench', *{[*argv, '--json', str(out)]!r}]\n"
+                "runpy.run_module('bench', run_name='__main__', alter_sys=True)")
+        cmd = [sys.executable, "-c", code]
+    proc = subprocess.run(cmd, cwd=REPO, env=bench_env(), capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, (f"{' '.join(cmd)} exited {proc.returncode}\n"
+                                  f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return json.loads(out.read_text()), proc
+
+
+def positive_speed(stat):
+    return stat["median"] > 0 and stat["min"] > 0 and all(s > 0 for s in stat["samples"])
+
+
+def test_quick_run_reports_sane_numbers(tmp_path):
+    report, proc = run_bench(QUICK, tmp_path)
+    assert report["ok"] is True
+    assert report["gpu_errors"] == []
+    default = report["sources"][0]
+    assert 0 < default["pages"] <= 64
+    assert default["page_size"] == 4096
+    ours = default["ours"]
+    assert {"cpu_1t", "cpu_all"} <= set(ours)
+    for key, result in ours.items():
+        assert "error" not in result, f"{key}: {result}"
+        assert result["ratio"] > 1, f"{key}: default pages should compress"
+        assert result["failed_pages"] == 0
+        assert positive_speed(result["compress_mb_s"]), key
+        assert positive_speed(result["decompress_mb_s"]), key
+    # Every backend writes the same bytes, so the same ratio.
+    assert len({round(r["ratio"], 9) for r in ours.values()}) == 1
+    assert all(default["checks"].values()), default["checks"]
+    if report["liblz4_skipped"] is None:
+        lib = default["liblz4"]
+        assert lib["ratio"] > 1
+        assert positive_speed(lib["compress_mb_s"])
+        assert positive_speed(lib["decompress_mb_s"])
+        assert default["vs_liblz4"]["ratio"] > 0
+        assert default["checks"]["liblz4_decodes_ours"]
+        assert default["checks"]["ours_decodes_liblz4"]
+        assert [t["target"] for t in report["targets"]] == [
+            "ratio", "compress_1t", "compress_all", "decompress_1t"]
+    for times in report["first_call_s"].values():
+        assert times["compress_s"] >= 0 and times["decompress_s"] >= 0
+    header = report["header"]
+    assert header["cores"] >= 1 and header["python"] and header["numba"]
+    assert "summary:" in proc.stdout
+    # A CPU-only run says loudly that it fell back.
+    if not any(e["key"].startswith("gpu") for e in report["engines"]) \
+            and report["options"]["device"] == "auto":
+        assert "*** GPU" in proc.stdout
+
+
+def test_corpus_file_is_its_own_source(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "text.txt").write_bytes(b"the quick brown fox jumps over the lazy dog\n" * 400)
+    report, _ = run_bench([*QUICK, "--device", "cpu", "--corpus", str(corpus)], tmp_path)
+    names = [s["name"] for s in report["sources"]]
+    assert names[1:] == ["text.txt"]
+    text = report["sources"][1]
+    assert text["pages"] == 5  # 17600 bytes, the last page zero-padded
+    assert text["ours"]["cpu_1t"]["ratio"] > 10
+    assert report["gpu_status"] == "not run (--device cpu)"
+
+
+def test_runs_without_lz4(tmp_path):
+    # A fresh machine without the test extra has no lz4: the liblz4 columns are skipped.
+    prelude = "import sys; sys.modules['lz4'] = None; sys.modules['lz4.block'] = None"
+    report, proc = run_bench([*QUICK, "--device", "cpu"], tmp_path, prelude)
+    assert report["liblz4_skipped"] and "lz4" in report["liblz4_skipped"]
+    default = report["sources"][0]
+    assert default["liblz4"] is None
+    assert default["ours"]["cpu_1t"]["ratio"] > 1
+    assert all(t["met"] is None for t in report["targets"])
+    assert "liblz4" in proc.stdout
+
+
+@pytest.mark.parametrize("argv", [["--pages", "0"], ["--repeat", "0"],
+                                  ["--corpus", "/nonexistent/corpus"]])
+def test_bad_options_exit_with_usage_error(argv):
+    proc = subprocess.run([sys.executable, "-m", "bench", *argv], cwd=REPO, env=bench_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "python -m bench: error:" in proc.stderr
