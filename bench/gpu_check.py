@@ -195,8 +195,7 @@ def check_speed(cp, gpu, cpu, pages, quick):
         del dev, batch
     from gpuacomp.backends.gpu import GPUBackend
     dev = cp.asarray(pages[:sizes[0]])
-    for threads, registers in ((128, None), (256, None), (512, None), (128, 96), (256, 48),
-                               (256, 64)):
+    for threads, registers in ((128, None), (256, None), (512, None)):
         variant = GPUBackend(threads_per_block=threads, max_registers=registers)
         seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
         kernel = variant._compress_kernel
