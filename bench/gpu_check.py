@@ -202,7 +202,8 @@ def check_speed(cp, gpu, cpu, pages, quick):
         usage = {}
         for what in ("regs_per_thread", "local_mem_per_thread", "shared_mem_per_block"):
             try:
-                usage[what] = getattr(kernel, f"get_{what}")()
+                value = getattr(kernel, f"get_{what}")()  # {signature: value}
+                usage[what] = next(iter(value.values())) if isinstance(value, dict) else value
             except Exception as exc:  # reporting only
                 usage[what] = repr(exc)[:60]
         out[f"resident_{sizes[0]}_threads_{threads}_maxreg_{registers}"] = dict(
@@ -291,6 +292,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=".corpus", help="page files to tile (default .corpus)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--stages", default="correctness,ceilings,speed,nvcomp",
+                        help="comma-separated stages to run (default: all)")
     args = parser.parse_args(argv)
 
     import cupy as cp
@@ -310,7 +313,10 @@ def main(argv=None):
               ("ceilings", lambda: check_ceilings(cp)),
               ("speed", lambda: check_speed(cp, gpu, cpu, pages, args.quick)),
               ("nvcomp", lambda: check_nvcomp(cp, pages, args.quick))]
+    chosen = args.stages.split(",")
     for name, stage in stages:
+        if name not in chosen:
+            continue
         try:
             stage()
         except Exception as exc:  # keep going: one broken stage must not hide the others
@@ -326,7 +332,7 @@ def main(argv=None):
 def save():
     if os.environ.get("OUT"):
         Path(os.environ["OUT"], "gpu_check.json").write_text(
-            json.dumps(RESULTS, indent=1, default=str))
+            json.dumps(RESULTS, indent=1, default=str, skipkeys=True))
 
 
 def print_table():
