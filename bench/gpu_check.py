@@ -48,6 +48,17 @@ def device_time(cp, fn, repeat=5, warmup=1):
     return statistics.median(times), min(times), max(times)
 
 
+def wall_times(fn, repeat):
+    """Host seconds of ``repeat`` calls of ``fn`` after one warm-up call."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return samples
+
+
 def load_pages(corpus, count):
     """``count`` pages: corpus heap pages tiled, else the project's synthetic pages."""
     from gpuacomp import sources
@@ -79,7 +90,6 @@ def same_bytes(a, b):
 
 def check_environment(cp):
     out = section("environment")
-    from numba import cuda
     import numba
 
     props = cp.cuda.runtime.getDeviceProperties(0)
@@ -195,7 +205,8 @@ def check_speed(cp, gpu, cpu, pages, quick):
         del dev, batch
     from gpuacomp.backends.gpu import GPUBackend
     dev = cp.asarray(pages[:sizes[0]])
-    for threads, registers in ((128, None), (256, None), (512, None)):
+    reference = gpu._engine.compress(dev, gpu._slot, gpu.candidates)
+    for threads, registers in ((128, None), (256, None), (512, None), (1024, None)):
         variant = GPUBackend(threads_per_block=threads, max_registers=registers)
         seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
         kernel = variant._compress_kernel
@@ -206,8 +217,13 @@ def check_speed(cp, gpu, cpu, pages, quick):
                 usage[what] = next(iter(value.values())) if isinstance(value, dict) else value
             except Exception as exc:  # reporting only
                 usage[what] = repr(exc)[:60]
+        data, lengths = variant.compress(dev, gpu._slot, gpu.candidates)
+        valid = cp.arange(gpu._slot)[None, :] < reference[1][:, None]
+        same = bool(cp.array_equal(lengths, reference[1])) and bool(
+            ((data.reshape(valid.shape) == reference[0].reshape(valid.shape)) | ~valid).all())
+        del valid
         out[f"resident_{sizes[0]}_threads_{threads}_maxreg_{registers}"] = dict(
-            GBps=dev.nbytes / seconds / 1e9, **usage)
+            GBps=dev.nbytes / seconds / 1e9, same_bytes_as_256=same, **usage)
     backend = gpu._engine
     d_out = cp.empty(len(dev) * gpu._slot, cp.uint8)
     d_len = cp.empty(len(dev), cp.int32)
@@ -220,33 +236,23 @@ def check_speed(cp, gpu, cpu, pages, quick):
         out[f"phase_1_to_{last_phase}_ms_{len(dev)}"] = seconds * 1e3
     eight = cp.asarray(pages[:8])
     seconds, _, _ = device_time(cp, lambda: gpu.compress(eight), repeat=50)
-    out["resident_8_pages_us"] = seconds * 1e6
+    out["resident_8_pages_us"] = seconds * 1e6  # SMALL_BATCH_THREADS per page
+    fixed = GPUBackend(threads_per_block=256)
+    seconds, _, _ = device_time(cp, lambda: fixed.compress(eight, gpu._slot, gpu.candidates),
+                                repeat=50)
+    out["resident_8_pages_256_threads_us"] = seconds * 1e6
     for candidates in (1, 16):
         seconds, _, _ = device_time(cp, lambda: gpu._engine.compress(dev, gpu._slot, candidates))
         out[f"resident_{sizes[0]}_candidates_{candidates}_GBps"] = dev.nbytes / seconds / 1e9
     del dev
     n = sizes[0]
     host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
-    gpu.compress(host)
-    walls = []
-    for _ in range(5):
-        t = time.perf_counter()
-        gpu.compress(host)
-        walls.append(time.perf_counter() - t)
+    walls = wall_times(lambda: gpu.compress(host), 5)
     out[f"host_to_host_{n}_GBps"] = host.nbytes / statistics.median(walls) / 1e9
-    cpu.compress(host)
-    walls = []
-    for _ in range(3):
-        t = time.perf_counter()
-        cpu.compress(host)
-        walls.append(time.perf_counter() - t)
+    walls = wall_times(lambda: cpu.compress(host), 3)
     out[f"cpu_all_cores_{n}_GBps"] = host.nbytes / statistics.median(walls) / 1e9
     eight = np.ascontiguousarray(pages[:8])
-    samples = []
-    for _ in range(50 if quick else 300):
-        t = time.perf_counter()
-        gpu.compress(eight)
-        samples.append(time.perf_counter() - t)
+    samples = wall_times(lambda: gpu.compress(eight), 50 if quick else 300)
     out["latency_8_pages_us"] = dict(p50=np.percentile(samples, 50) * 1e6,
                                      p99=np.percentile(samples, 99) * 1e6)
     print(out, flush=True)

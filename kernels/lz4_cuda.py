@@ -49,10 +49,9 @@ HASH_ENTRIES = 1 << HASH_BITS  # the head table fills the record buffer
 EMPTY = np.uint32(0xFFFFFFFF)
 SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
 NO_MORE = 1 << 30
-# The sort buffer is reused after phase 1 for the walk's records, in four quarters.
+# One uint32 buffer holds the chain's head table in phase 1, then the walk's records
+# in four quarters.
 RECORD_QUARTER = GPU_MAX_PAGE_SIZE // 4
-
-
 DECODE_THREADS = 128  # threads per block of decompress_pages, one page each
 
 
@@ -141,19 +140,19 @@ def build(threads=256, max_registers=None):
         return extend_match(src, i, i - offset, length, end_limit)
 
     @cuda.jit(device=True)
-    def sequence_at(keys, k, matches, page_size):
+    def sequence_at(records, k, matches, page_size):
         """(match position, match length, offset) of record k; the last has no match."""
         if k == matches:
             return page_size, 0, 0
-        record = keys[k]
-        return int32(record & 0xFFFF), int32(record >> 16), int32(keys[q1 + k])
+        record = records[k]
+        return int32(record & 0xFFFF), int32(record >> 16), int32(records[q1 + k])
 
     @cuda.jit(device=True)
-    def sequence_end(keys, k):
+    def sequence_end(records, k):
         """Where match k ends: the anchor of sequence k + 1 (0 before the first)."""
         if k < 0:
             return 0
-        return int32(keys[k] & 0xFFFF) + int32(keys[k] >> 16)
+        return int32(records[k] & 0xFFFF) + int32(records[k] >> 16)
 
     @cuda.jit(**register_limit)
     def compress_pages(pages, page_size, out, slot, lengths, max_candidates, last_phase):
@@ -162,7 +161,7 @@ def build(threads=256, max_registers=None):
         dst = out[p * slot:(p + 1) * slot]
         tid = cuda.threadIdx.x
         src = cuda.shared.array(page_capacity, uint8)
-        keys = cuda.shared.array(page_capacity, uint32)
+        records = cuda.shared.array(page_capacity, uint32)
         prev = cuda.shared.array(page_capacity, int16)
         short_length = cuda.shared.array(page_capacity, uint8)
         short_offset = cuda.shared.array(page_capacity, uint16)
@@ -182,7 +181,7 @@ def build(threads=256, max_registers=None):
             # Phase 1: the hash chain, built by warp 0 a warp-width of positions at a
             # time, in order; the head table lives in the record buffer until phase 3.
             for h in range(tid, HASH_ENTRIES, threads):
-                keys[h] = EMPTY
+                records[h] = EMPTY
             cuda.syncthreads()
             if tid < 32 or SIMULATOR:
                 for base in range(0, starts, 32):
@@ -200,9 +199,9 @@ def build(threads=256, max_registers=None):
                         else:
                             # The group's first lane links to the table and leaves the
                             # group's last position there: one thread reads and writes.
-                            last = keys[h]
+                            last = records[h]
                             prev[i] = -1 if last == EMPTY else int32(last)
-                            keys[h] = base + 31 - cuda.clz(uint32(group))
+                            records[h] = base + 31 - cuda.clz(uint32(group))
                     warp_barrier()
             cuda.syncthreads()
             # Phase 2: every position's best match, measured up to the cap.
@@ -215,8 +214,8 @@ def build(threads=256, max_registers=None):
                     cuda.atomic.or_(bits, i >> 5, uint32(1 << (i & 31)))
             cuda.syncthreads()
 
-        # Phase 3: the greedy walk; records reuse the sort buffer (match position and
-        # length | offset | output position | index of a long literal run).
+        # Phase 3: the greedy walk; the head table's buffer now takes the records
+        # (match position and length | offset | output position | long literal runs).
         if tid == 0 and last_phase >= 3:
             used_words = (max(starts, 0) + 31) >> 5
             i = 0
@@ -233,19 +232,19 @@ def build(threads=256, max_registers=None):
                 if length == select_cap:
                     length = extend_long(src, short_length, short_offset, i, offset, starts,
                                          end_limit)
-                keys[matches] = i | (length << 16)
-                keys[q1 + matches] = offset
-                keys[q2 + matches] = op
+                records[matches] = i | (length << 16)
+                records[q1 + matches] = offset
+                records[q2 + matches] = op
                 if i - anchor > LONG_LITERALS:
-                    keys[q3 + long_runs] = matches
+                    records[q3 + long_runs] = matches
                     long_runs += 1
                 op += sequence_size(i - anchor, length)
                 matches += 1
                 i += length
                 anchor = i
-            keys[q2 + matches] = op
+            records[q2 + matches] = op
             if page_size - anchor > LONG_LITERALS:
-                keys[q3 + long_runs] = matches
+                records[q3 + long_runs] = matches
                 long_runs += 1
             op += sequence_size(page_size - anchor, 0)
             walk[0] = op if op <= slot else -e2big
@@ -258,17 +257,17 @@ def build(threads=256, max_registers=None):
         matches = walk[1]
         if result >= 0:
             for k in range(tid, matches + 1, threads):
-                position, length, offset = sequence_at(keys, k, matches, page_size)
-                anchor = sequence_end(keys, k - 1)
+                position, length, offset = sequence_at(records, k, matches, page_size)
+                anchor = sequence_end(records, k - 1)
                 literal_count = position - anchor
                 write_sequence(src, anchor, literal_count, offset, length, dst,
-                               int32(keys[q2 + k]), literal_count <= LONG_LITERALS)
+                               int32(records[q2 + k]), literal_count <= LONG_LITERALS)
             for r in range(walk[2]):
-                k = int32(keys[q3 + r])
-                position, length, offset = sequence_at(keys, k, matches, page_size)
-                anchor = sequence_end(keys, k - 1)
+                k = int32(records[q3 + r])
+                position, length, offset = sequence_at(records, k, matches, page_size)
+                anchor = sequence_end(records, k - 1)
                 literal_count = position - anchor
-                first = int32(keys[q2 + k]) + 1 + length_field_size(literal_count)
+                first = int32(records[q2 + k]) + 1 + length_field_size(literal_count)
                 for b in range(tid, literal_count, threads):
                     dst[first + b] = src[anchor + b]
         if tid == 0:
