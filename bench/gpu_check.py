@@ -236,11 +236,7 @@ def check_speed(cp, gpu, cpu, pages, quick):
         out[f"phase_1_to_{last_phase}_ms_{len(dev)}"] = seconds * 1e3
     eight = cp.asarray(pages[:8])
     seconds, _, _ = device_time(cp, lambda: gpu.compress(eight), repeat=50)
-    out["resident_8_pages_us"] = seconds * 1e6  # SMALL_BATCH_THREADS per page
-    fixed = GPUBackend(threads_per_block=256)
-    seconds, _, _ = device_time(cp, lambda: fixed.compress(eight, gpu._slot, gpu.candidates),
-                                repeat=50)
-    out["resident_8_pages_256_threads_us"] = seconds * 1e6
+    out["resident_8_pages_us"] = seconds * 1e6
     for candidates in (1, 16):
         seconds, _, _ = device_time(cp, lambda: gpu._engine.compress(dev, gpu._slot, candidates))
         out[f"resident_{sizes[0]}_candidates_{candidates}_GBps"] = dev.nbytes / seconds / 1e9

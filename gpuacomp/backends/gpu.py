@@ -22,9 +22,6 @@ from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE  # noqa: E402
 DEFAULT_CHUNK_PAGES = 8192  # 32 MiB of 4 KiB pages per host chunk: long enough to hide launches
 PARALLEL_COPY_PAGES = 256
 ALL_PHASES = 4  # compress_pages runs every phase (fewer: timing experiments only)
-# A batch of fewer pages than the GPU has SMs leaves SMs idle; giving each page more
-# threads then shortens the batch (a block's phases are split over its threads).
-SMALL_BATCH_THREADS = 1024
 
 
 def copy_pages(dst, src):
@@ -57,10 +54,8 @@ class GPUBackend:
         # The simulator pays an OS thread per CUDA thread; the bytes do not depend on it.
         self.threads_per_block = threads_per_block or (32 if simulator else 256)
         self.chunk_pages = chunk_pages
-        self._max_registers = max_registers
         self._compress_kernel, self._decompress_kernel = lz4_cuda.build(
             self.threads_per_block, max_registers)
-        self._sm_count = 0  # batches below this use SMALL_BATCH_THREADS (0: never)
         if not simulator:
             import cupy
             import cupyx
@@ -70,8 +65,6 @@ class GPUBackend:
             self._streams = tuple(cupy.cuda.Stream(non_blocking=True) for _ in range(2))
             self._numba_streams = {}
             self._staging = {}
-            if threads_per_block is None:
-                self._sm_count = cupy.cuda.Device().attributes["MultiProcessorCount"]
 
     # -- compression -------------------------------------------------------------------
 
@@ -107,12 +100,8 @@ class GPUBackend:
         n, page_size = pages.shape
         if n == 0:
             return
-        kernel, threads = self._compress_kernel, self.threads_per_block
-        if n < self._sm_count:
-            kernel = lz4_cuda.build(SMALL_BATCH_THREADS, self._max_registers)[0]
-            threads = SMALL_BATCH_THREADS
         try:
-            kernel[n, threads, self._numba_stream(stream)](
+            self._compress_kernel[n, self.threads_per_block, self._numba_stream(stream)](
                 pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
         except Exception as exc:
             raise GPUBatchError(f"GPU compress of {what} failed: {exc}") from exc
