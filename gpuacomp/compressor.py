@@ -9,7 +9,7 @@ import numpy as np
 from gpuacomp import backends, device as device_switch
 from gpuacomp.algorithms import lookup
 from gpuacomp.batch import PageBatch
-from gpuacomp.inputs import (as_pages, check_block_table, check_page_size,
+from gpuacomp.inputs import (as_pages, check_block_table, check_count, check_page_size,
                              is_device_array, pack_blocks)
 from gpuacomp.kernels.lz4 import DEFAULT_CANDIDATES, compress_bound
 
@@ -54,10 +54,7 @@ class Compressor:
                  candidates=DEFAULT_CANDIDATES, threads=None):
         self.algorithm = lookup(algorithm)
         self.page_size = check_page_size(page_size)
-        if isinstance(candidates, bool) or not isinstance(candidates, (int, np.integer)) \
-                or not 1 <= candidates <= MAX_CANDIDATES:
-            raise ValueError(f"candidates must be an int in 1..{MAX_CANDIDATES}, got {candidates!r}")
-        self.candidates = int(candidates)
+        self.candidates = check_count("candidates", candidates, 1, MAX_CANDIDATES)
         choice = device_switch.resolve(device, self.page_size)
         self.backend = choice.name
         self.backend_reason = choice.reason
@@ -109,9 +106,10 @@ class Compressor:
         if len(failed):
             i = int(failed[0])
             code = int(status[i])
+            size = self._page_size_of(compressed, page_size)
             raise DecompressionError(
-                i, code, f"page {i}: not a valid LZ4 block of {self._page_size_of(compressed, page_size)}"
-                f" bytes ({_errno_name(code)}); {len(failed)} of {len(status)} pages failed")
+                i, code, f"page {i}: not a valid LZ4 block of {size} bytes ({_errno_name(code)});"
+                f" {len(failed)} of {len(status)} pages failed")
         return out
 
     def submit(self, pages):

@@ -18,6 +18,14 @@ def check_page_size(page_size):
     return int(page_size)
 
 
+def check_count(name, value, low, high):
+    """``value`` as an int in ``low..high``; otherwise a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+            or not low <= value <= high:
+        raise ValueError(f"{name} must be an int in {low}..{high}, got {value!r}")
+    return int(value)
+
+
 def as_pages(pages, page_size):
     """``pages`` as a C-contiguous (n, page_size) uint8 array (numpy or CuPy).
 

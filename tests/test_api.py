@@ -338,10 +338,7 @@ def test_decompress_batch_uses_its_own_page_size(cpu):
 
 @pytest.mark.parametrize("page_size", [PAGE // 2, PAGE + 1, 0])
 def test_decompress_batch_with_page_size_mismatch(cpu, page_size):
-    # LIBRARY BUG (see the report): gpuacomp/compressor.py Compressor._page_size_of
-    # returns the PageBatch's own page_size before looking at the argument, so the
-    # "page_size ... differs from the batch's" check in _unpack can never fire and
-    # decompress(batch, page_size=2048) silently returns (n, 4096) pages.
+    # A page_size that contradicts the batch's own must raise, not be ignored.
     batch = cpu.compress(some_pages(2))
     with pytest.raises(ValueError, match="page_size"):
         cpu.decompress(batch, page_size=page_size)
@@ -431,11 +428,10 @@ def test_repr_names_driver_and_backend(cpu):
 
 
 def test_compress_while_a_submit_runs_under_any_threading_layer():
-    # LIBRARY BUG (see the report): Compressor.submit runs batches on a worker thread,
-    # and both it and compress() call numba parallel=True functions.  Under numba's
-    # "workqueue" threading layer (what numba falls back to without OpenMP or TBB) two
-    # concurrent parallel calls make numba abort the whole process ("Concurrent access
-    # has been detected").  Contracts 3 and 4: every request completes, never a crash.
+    # submit() runs batches on a worker thread while compress() may run on the caller's;
+    # under numba's "workqueue" threading layer (its fallback without OpenMP or TBB)
+    # two concurrent parallel calls would abort the process.  Contracts 3 and 4: every
+    # request completes, never a crash.
     script = textwrap.dedent("""
         import numpy as np, gpuacomp
         c = gpuacomp.Compressor(device="cpu")

@@ -144,11 +144,8 @@ def test_thread_counts_on_whole_corpus(by_size, corpus):
 
 
 def test_more_threads_than_numba_has():
-    # LIBRARY BUG (see the report): Compressor(threads=k) with k above numba's thread
-    # count is accepted, then compress() fails inside numba.set_num_threads with
-    # "ValueError: The number of threads must be between 1 and N" (not naming the
-    # argument).  Either construction must refuse it, naming `threads`, or the batch
-    # must run (contract 2: same bytes for any thread count).
+    # More threads than numba's pool: construction must refuse it, naming `threads`,
+    # or the batch must run (contract 2: same bytes for any thread count).
     threads = numba.config.NUMBA_NUM_THREADS + 1
     try:
         c = gpuacomp.Compressor(device="cpu", threads=threads)

@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 from gpuacomp.backends.parallel import PARALLEL_LOCK
+from gpuacomp.inputs import check_count
 from gpuacomp.kernels import lz4 as codec
 from gpuacomp.kernels.retarget import compile_functions
 
@@ -72,12 +73,9 @@ class CPUBackend:
     name = "cpu"
 
     def __init__(self, threads=None):
-        available = numba.config.NUMBA_NUM_THREADS
-        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
-                                    or not 1 <= threads <= available):
-            raise ValueError(f"threads must be an int in 1..{available} (numba's thread pool), "
-                             f"got {threads!r}")
-        self.threads = int(threads or available)
+        available = numba.config.NUMBA_NUM_THREADS  # numba's thread pool
+        self.threads = available if threads is None else check_count("threads", threads, 1,
+                                                                     available)
 
     def _chunks(self, n):
         # A few chunks per thread balance pages of uneven cost.  One thread runs the

@@ -166,7 +166,8 @@ class GPUBackend:
             out = np.empty((n, page_size), np.uint8)
             produced = np.empty(n, np.int64)
             if n:
-                self._decompress_kernel[grid, lz4_cuda.DECODE_THREADS](data, offsets, lengths, out, produced)
+                self._decompress_kernel[grid, lz4_cuda.DECODE_THREADS](
+                    data, offsets, lengths, out, produced)
             return out, produced
         cp = self._cp
         on_host = not is_device_array(data)
@@ -179,7 +180,8 @@ class GPUBackend:
                 self._decompress_kernel[grid, lz4_cuda.DECODE_THREADS, self._numba_stream(stream)](
                     *(self._as_numba(a) for a in (*args, out, produced)))
             except Exception as exc:
-                raise GPUBatchError(f"GPU decompress of a batch of {n} pages failed: {exc}") from exc
+                raise GPUBatchError(
+                    f"GPU decompress of a batch of {n} pages failed: {exc}") from exc
         if on_host:
             return out.get(), produced.get()
         return out, produced
