@@ -119,20 +119,19 @@ def _same_key(src, i, j):
             and src[i + 2] == src[j + 2] and src[i + 3] == src[j + 3])
 
 
-def best_match(src, i, prev, match_end_limit, max_candidates, cap, exact_chain):
+def best_match(src, i, prev, match_end_limit, max_candidates, cap):
     """The best candidate at ``i`` as ``(length, offset)``; length 0 when there is none.
 
     Candidates are compared on their length up to ``cap`` (the parse uses
     ``SELECT_CAP``); a candidate that reaches ``cap`` ends the search, since no later
-    one can beat it.  ``exact_chain`` says that ``prev`` links only equal keys (the GPU's
-    sorted chain), so keys need no check; a hash chain (the CPU's) needs it.
+    one can beat it.  ``prev`` is a hash chain: links whose key differs are skipped.
     """
     best_length = 0
     best_offset = 0
     found = 0
     j = prev[i]
     while j >= 0 and found < max_candidates:
-        if exact_chain or _same_key(src, i, j):
+        if _same_key(src, i, j):
             found += 1
             # Only a candidate that also matches at best_length can beat the best.
             if best_length > 0 and (i + best_length >= match_end_limit
@@ -174,8 +173,7 @@ def encode_page(src, n, prev, dst, cap, max_candidates):
         if prev[i] < 0:  # most positions of incompressible data: skip the call
             i += 1
             continue
-        length, offset = best_match(src, i, prev, match_end_limit, max_candidates, SELECT_CAP,
-                                    False)
+        length, offset = best_match(src, i, prev, match_end_limit, max_candidates, SELECT_CAP)
         if length == SELECT_CAP:
             length = extend_match(src, i, i - offset, length, match_end_limit)
         if length == 0:

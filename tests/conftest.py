@@ -132,6 +132,17 @@ def cpu():
 
 # --- small pure-Python LZ4 block tools, independent of the library ---------------------
 
+
+def _continued_length(block, ip, length, what):
+    """Add a 15-valued nibble's continuation bytes (255 means another follows)."""
+    while True:
+        if ip >= len(block):
+            raise ValueError(f"block ends inside {what}")
+        length += block[ip]
+        ip += 1
+        if block[ip - 1] != 255:
+            return length, ip
+
 def lz4_sequences(block):
     """Parse a raw LZ4 block into ``[(literals, offset, match_length)]``.
 
@@ -147,13 +158,7 @@ def lz4_sequences(block):
         ip += 1
         lit = token >> 4
         if lit == 15:
-            while True:
-                if ip >= len(block):
-                    raise ValueError("block ends inside a literal length")
-                lit += block[ip]
-                ip += 1
-                if block[ip - 1] != 255:
-                    break
+            lit, ip = _continued_length(block, ip, lit, "a literal length")
         if ip + lit > len(block):
             raise ValueError("literals run past the block")
         literals = block[ip:ip + lit]
@@ -170,13 +175,7 @@ def lz4_sequences(block):
             raise ValueError(f"offset {offset} at output {out_len}")
         mlen = token & 15
         if mlen == 15:
-            while True:
-                if ip >= len(block):
-                    raise ValueError("block ends inside a match length")
-                mlen += block[ip]
-                ip += 1
-                if block[ip - 1] != 255:
-                    break
+            mlen, ip = _continued_length(block, ip, mlen, "a match length")
         mlen += 4
         seqs.append((literals, offset, mlen))
         out_len += mlen
