@@ -4,7 +4,8 @@
 
 Sections: environment; correctness (GPU bytes == CPU bytes at several batch sizes,
 round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our speed
-(device-resident and host-to-host, 8-page latency); nvCOMP LZ4 on the same pages.
+(device-resident and host-to-host, 8-page latency); the acomp facade streaming against
+a direct batch; nvCOMP LZ4 on the same pages.
 Prints a short table last; writes details as JSON to $OUT/gpu_check.json when $OUT is set.
 """
 
@@ -205,7 +206,7 @@ def check_speed(cp, gpu, cpu, pages, quick):
         del dev, batch
     from gpuacomp.backends.gpu import GPUBackend
     dev = cp.asarray(pages[:sizes[0]])
-    reference = gpu._engine.compress(dev, gpu._slot, gpu.candidates)
+    reference = gpu.accelerator._backend.compress(dev, gpu._slot, gpu.candidates)
     for threads, registers in ((128, None), (256, None), (512, None), (1024, None)):
         variant = GPUBackend(threads_per_block=threads, max_registers=registers)
         seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
@@ -224,7 +225,7 @@ def check_speed(cp, gpu, cpu, pages, quick):
         del valid
         out[f"resident_{sizes[0]}_threads_{threads}_maxreg_{registers}"] = dict(
             GBps=dev.nbytes / seconds / 1e9, same_bytes_as_256=same, **usage)
-    backend = gpu._engine
+    backend = gpu.accelerator._backend
     d_out = cp.empty(len(dev) * gpu._slot, cp.uint8)
     d_len = cp.empty(len(dev), cp.int32)
     nb = [backend._as_numba(a) for a in (dev, d_out, d_len)]
@@ -238,7 +239,7 @@ def check_speed(cp, gpu, cpu, pages, quick):
     seconds, _, _ = device_time(cp, lambda: gpu.compress(eight), repeat=50)
     out["resident_8_pages_us"] = seconds * 1e6
     for candidates in (1, 16):
-        seconds, _, _ = device_time(cp, lambda: gpu._engine.compress(dev, gpu._slot, candidates))
+        seconds, _, _ = device_time(cp, lambda: gpu.accelerator._backend.compress(dev, gpu._slot, candidates))
         out[f"resident_{sizes[0]}_candidates_{candidates}_GBps"] = dev.nbytes / seconds / 1e9
     del dev
     n = sizes[0]
@@ -251,6 +252,22 @@ def check_speed(cp, gpu, cpu, pages, quick):
     samples = wall_times(lambda: gpu.compress(eight), 50 if quick else 300)
     out["latency_8_pages_us"] = dict(p50=np.percentile(samples, 50) * 1e6,
                                      p99=np.percentile(samples, 99) * 1e6)
+    print(out, flush=True)
+    return out
+
+
+def check_facade(pages, quick):
+    """Issue 4's target: 2^16 pages streamed through the acomp facade (queue full) against
+    one direct batch of the same pages, host to host."""
+    out = section("facade")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+    from bench.engine_overhead import stream_through_facade
+    n = 1 << 12 if quick else 1 << 16
+    host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
+    facade_s, direct_s = stream_through_facade("gpu", host)
+    out[f"stream_{n}"] = dict(facade_GBps=host.nbytes / facade_s / 1e9,
+                              direct_GBps=host.nbytes / direct_s / 1e9,
+                              facade_over_direct=direct_s / facade_s)
     print(out, flush=True)
     return out
 
@@ -294,7 +311,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=".corpus", help="page files to tile (default .corpus)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--stages", default="correctness,ceilings,speed,nvcomp",
+    parser.add_argument("--stages", default="correctness,ceilings,speed,facade,nvcomp",
                         help="comma-separated stages to run (default: all)")
     args = parser.parse_args(argv)
 
@@ -314,6 +331,7 @@ def main(argv=None):
     stages = [("correctness", lambda: check_correctness(cp, gpu, cpu, pages, args.quick)),
               ("ceilings", lambda: check_ceilings(cp)),
               ("speed", lambda: check_speed(cp, gpu, cpu, pages, args.quick)),
+              ("facade", lambda: check_facade(pages, args.quick)),
               ("nvcomp", lambda: check_nvcomp(cp, pages, args.quick))]
     chosen = args.stages.split(",")
     for name, stage in stages:
@@ -342,6 +360,7 @@ def print_table():
     ceil = RESULTS.get("ceilings", {})
     speed = RESULTS.get("speed", {})
     nv = RESULTS.get("nvcomp", {})
+    facade = RESULTS.get("facade", {})
     print(f"\n# gpu_check: {env.get('gpu')} driver {env.get('driver')} runtime {env.get('runtime')}"
           f" cupy {env.get('cupy')} numba {env.get('numba')}; pages: {RESULTS.get('pages')}")
     print(f"correct: {RESULTS.get('correctness', {}).get('all_ok')}  "
@@ -356,6 +375,8 @@ def print_table():
                                              for k, v in value.items()))
         else:
             print(f"{key:32s} {value:10.2f}")
+    for key, value in facade.items():
+        print(f"facade {key:25s} {value}")
     for key, value in nv.items():
         print(f"nvcomp {key:25s} {value}")
 

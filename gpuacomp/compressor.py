@@ -1,14 +1,13 @@
 """The Pythonic core: ``Compressor(...).compress(pages) -> PageBatch`` and back."""
 
 import errno
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 
 import numpy as np
 
-from gpuacomp import backends, device as device_switch
-from gpuacomp.algorithms import lookup
 from gpuacomp.batch import PageBatch
+from gpuacomp.engine.accelerator import DEFAULT_QUEUE_DEPTH, Accelerator
+from gpuacomp.engine.descriptor import COMPRESS, DECOMPRESS, Descriptor
 from gpuacomp.inputs import (as_pages, check_block_table, check_count, check_page_size,
                              is_device_array, pack_blocks)
 from gpuacomp.kernels.lz4 import DEFAULT_CANDIDATES, compress_bound
@@ -31,8 +30,8 @@ class Compressor:
     Parameters
     ----------
     algorithm : str
-        An algorithm name (``"lz4"``) or a driver name (``"lz4-gpuacomp"``); see
-        ``gpuacomp.available_algorithms()``.
+        An algorithm name (``"lz4"``) or a driver name (``"lz4-gpuacomp"``,
+        ``"lz4-generic"``); see ``gpuacomp.available_algorithms()``.
     device : {"auto", "gpu", "cpu"}, optional
         Where batches run; default ``$GPUACOMP_DEVICE`` or ``"auto"``.  ``auto`` falls
         back to the CPU and records why in ``backend_reason``.
@@ -43,46 +42,87 @@ class Compressor:
         compresses better.  Part of the format definition: equal settings give equal bytes.
     threads : int, optional
         CPU threads (default: all cores); 1 is the sequential mode.
+    verify : bool
+        Decode every compressed page on the device and compare it with its source; a page
+        that does not match gets status -EINVAL (the accelerator's ``verify_compress``).
+        Off by default here, where the bytes come from the codec with nothing in between.
+    queue_depth : int
+        Batches that may wait in the work queue (default 128); more wait in a backlog.
 
     Notes
     -----
     ``compress`` is logically equivalent to compressing each page alone: a page's bytes
     do not depend on the batch, its position, the backend or the thread count.
+    Batches go through the emulated accelerator (``self.accelerator``): a work queue
+    drained by one engine thread, one backend call per batch, in submission order.
     """
 
     def __init__(self, algorithm="lz4", *, device=None, page_size=4096,
-                 candidates=DEFAULT_CANDIDATES, threads=None):
-        self.algorithm = lookup(algorithm)
+                 candidates=DEFAULT_CANDIDATES, threads=None, verify=False,
+                 queue_depth=DEFAULT_QUEUE_DEPTH):
         self.page_size = check_page_size(page_size)
         self.candidates = check_count("candidates", candidates, 1, MAX_CANDIDATES)
-        choice = device_switch.resolve(device, self.page_size)
-        self.backend = choice.name
-        self.backend_reason = choice.reason
-        self._engine = backends.load(choice.name, threads)
+        self.accelerator = Accelerator(algorithm, device=device, page_size=self.page_size,
+                                       candidates=self.candidates, threads=threads,
+                                       queue_depth=queue_depth, verify_compress=verify)
+        self.algorithm = self.accelerator.algorithm
+        self.backend_reason = self.accelerator.backend_reason
+        self._queue = self.accelerator.assign_queue()
         self._slot = compress_bound(self.page_size)
-        self._executor = None
-        self._executor_lock = threading.Lock()
 
     def __repr__(self):
         return (f"Compressor({self.algorithm.driver!r}, backend={self.backend!r}, "
                 f"page_size={self.page_size}, candidates={self.candidates})")
+
+    @property
+    def backend(self):
+        """Where batches run now: ``"gpu"``, ``"gpu-sim"`` or ``"cpu"``."""
+        return self.accelerator.backend
+
+    @property
+    def verify(self):
+        return self.accelerator.verify_compress
 
     def compress(self, pages):
         """Compress a batch of pages (n, page_size) uint8, or one bytes-like page.
 
         Returns a ``PageBatch`` in the input's array library (numpy or CuPy).
         """
-        pages = as_pages(pages, self.page_size)
+        future = self.submit(pages, _waiter=True)
+        if future._descriptor is not None:
+            self.accelerator.wait([future._descriptor])
+        return future.result()
+
+    def submit(self, pages, _waiter=False):
+        """Compress asynchronously; returns a ``concurrent.futures.Future`` of a PageBatch.
+
+        Batches submitted to one Compressor complete in submission order.  Bad input
+        is reported through the Future.
+        """
+        future = Future()
+        future._descriptor = None
+        try:
+            pages = as_pages(pages, self.page_size)
+        except (TypeError, ValueError) as exc:
+            future.set_exception(exc)
+            return future
         on_device = is_device_array(pages)
-        data, lengths = self._engine.compress(self._engine_input(pages), self._slot,
-                                              self.candidates)
-        xp = _array_module(data)
-        status = xp.minimum(lengths, 0).astype(np.int32)
-        lengths = xp.maximum(lengths, 0).astype(np.int64)
-        offsets = xp.arange(len(lengths), dtype=np.int64) * self._slot
-        batch = PageBatch(data, offsets, lengths, status, self.page_size,
-                          self.algorithm.driver, self.backend)
-        return self._match_library(batch, on_device)
+
+        def resolve(d):
+            if d.error is not None:
+                future.set_exception(d.error)
+                return
+            data, offsets = d.output  # offsets into a buffer the batch may share
+            xp = _array_module(data)
+            batch = PageBatch(data, xp.asarray(offsets, dtype=np.int64),
+                              xp.asarray(d.output_size, dtype=np.int64),
+                              xp.asarray(d.status, dtype=np.int32), self.page_size,
+                              self.algorithm.driver, d.backend)
+            future.set_result(self._match_library(batch, on_device))
+
+        self._submit(Descriptor(COMPRESS, pages=pages, capacity=self._slot, on_done=resolve),
+                     future, _waiter)
+        return future
 
     def decompress_batch(self, compressed, page_size=None):
         """Decode a ``PageBatch`` or a sequence of compressed pages, page by page.
@@ -91,13 +131,22 @@ class Compressor:
         ``i`` failed (its row of ``pages`` is then undefined).  Never raises for bad data.
         """
         data, offsets, lengths, page_size, on_device = self._unpack(compressed, page_size)
-        out, produced = self._engine.decompress(data, offsets, lengths, page_size)
-        xp = _array_module(produced)
-        status = xp.where(produced == page_size, 0,
-                          xp.where(produced < 0, produced, -errno.EINVAL)).astype(np.int32)
-        if on_device != is_device_array(out):
-            out, status = _to_library(out, on_device), _to_library(status, on_device)
-        return out, status
+        future = Future()
+
+        def resolve(d):
+            if d.error is not None:
+                future.set_exception(d.error)
+                return
+            xp = _array_module(d.output)
+            status, sizes = xp.asarray(d.status), xp.asarray(d.output_size)
+            status = xp.where(sizes == page_size, status,
+                              xp.where(status < 0, status, -errno.EINVAL)).astype(np.int32)
+            future.set_result((_to_library(d.output, on_device), _to_library(status, on_device)))
+
+        self._submit(Descriptor(DECOMPRESS, data=data, offsets=offsets, lengths=lengths,
+                                capacity=page_size, on_done=resolve), future, waiter=True)
+        self.accelerator.wait([future._descriptor])
+        return future.result()
 
     def decompress(self, compressed, page_size=None):
         """Decode every page; raise ``DecompressionError`` naming the first page that fails."""
@@ -112,28 +161,20 @@ class Compressor:
                 f" {len(failed)} of {len(status)} pages failed")
         return out
 
-    def submit(self, pages):
-        """Compress asynchronously; returns a ``concurrent.futures.Future`` of a PageBatch.
-
-        Batches submitted to one Compressor run one at a time, in submission order.
-        """
-        with self._executor_lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="gpuacomp")
-        return self._executor.submit(self.compress, pages)
-
     def close(self):
-        """Wait for submitted batches and release the worker thread."""
-        with self._executor_lock:
-            if self._executor is not None:
-                self._executor.shutdown(wait=True)
-                self._executor = None
+        """Wait for submitted batches (the Compressor stays usable)."""
+        self.accelerator.close()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+    def _submit(self, descriptor, future, waiter):
+        descriptor.owner = future
+        future._descriptor = descriptor
+        self.accelerator.submit(descriptor, self._queue, may_backlog=True, waiter=waiter)
 
     def _page_size_of(self, compressed, page_size):
         if isinstance(compressed, PageBatch):
@@ -153,14 +194,7 @@ class Compressor:
             data, offsets, lengths = pack_blocks(compressed)
             on_device = False
         check_block_table(data, offsets, lengths)
-        return (self._engine_input(data), self._engine_input(offsets),
-                self._engine_input(lengths), page_size, on_device)
-
-    def _engine_input(self, array):
-        # The CPU backend reads host memory; the GPU backend takes either.
-        if self.backend == "cpu" and is_device_array(array):
-            return array.get()
-        return array
+        return data, offsets, lengths, page_size, on_device
 
     def _match_library(self, batch, on_device):
         if on_device == is_device_array(batch.data):

@@ -62,12 +62,18 @@ def gpu_unavailable_reason():
     return None
 
 
-def resolve(device=None, page_size=4096):
-    """Decide the backend for ``device`` (``None``: ``$GPUACOMP_DEVICE``, else ``auto``)."""
+def requested(device=None):
+    """The device asked for: ``device``, else ``$GPUACOMP_DEVICE``, else ``"auto"``."""
     if device is None:
         device = os.environ.get(ENV_VAR, "") or "auto"
     if device not in DEVICES:
         raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+    return device
+
+
+def resolve(device=None, page_size=4096):
+    """Decide the backend for ``device`` (``None``: ``$GPUACOMP_DEVICE``, else ``auto``)."""
+    device = requested(device)
     if device == "cpu":
         return BackendChoice("cpu")
     reason = gpu_unavailable_reason()

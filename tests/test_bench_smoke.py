@@ -116,3 +116,19 @@ def test_bad_options_exit_with_usage_error(argv):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "python -m bench: error:" in proc.stderr
+
+
+def test_engine_overhead_runs(tmp_path):
+    out = tmp_path / "engine.json"
+    cmd = [sys.executable, "-m", "bench.engine_overhead", "--device", "cpu", "--batches", "2",
+           "--rounds", "2", "--stream", "64", "--json", str(out)]
+    proc = subprocess.run(cmd, cwd=REPO, env=bench_env(), capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "batch / Compressor (verify off)" in proc.stdout
+    result = json.loads(out.read_text())
+    assert result["backend"] == "cpu"
+    for name in ("codec", "Compressor", "batch", "sequential", "batch+verify"):
+        samples = result["us_per_batch"][name]
+        assert len(samples) == 2 and all(s > 0 for s in samples), name
+    assert result["streaming"]["pages"] == 64 and result["streaming"]["facade_MBps"] > 0

@@ -46,3 +46,8 @@ def test_compressor_loads_the_backend():
         gpuacomp.Compressor(device="cpu")
     """)
     assert "numba" in loaded and "cupy" not in loaded
+
+
+def test_acomp_facade_is_light():
+    # Allocating a transform builds the device, which loads numba; importing does not.
+    assert loaded_after("from gpuacomp import acomp; acomp.CRYPTO_TFM_REQ_MAY_BACKLOG") == []

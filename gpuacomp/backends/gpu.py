@@ -15,6 +15,7 @@ import numpy as np
 if not hasattr(np, "row_stack"):
     np.row_stack = np.vstack
 
+from gpuacomp.engine.faults import DeviceLost  # noqa: E402
 from gpuacomp.inputs import is_device_array  # noqa: E402
 from gpuacomp.kernels import lz4_cuda  # noqa: E402
 from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE  # noqa: E402
@@ -37,8 +38,14 @@ def copy_pages(dst, src):
         copy_rows(dst, src)
 
 
-class GPUBatchError(RuntimeError):
-    """A CUDA call failed while a batch was on the device."""
+def _writable(array):
+    # The simulator copies every kernel argument back to the host after a launch, which
+    # fails on read-only inputs (a page source's memory map, say).
+    return array if array.flags.writeable else array.copy()
+
+
+class GPUBatchError(DeviceLost):
+    """A CUDA call failed while a batch was on the device (the engine stops using it)."""
 
 
 class GPUBackend:
@@ -79,7 +86,8 @@ class GPUBackend:
             lengths = np.empty(n, np.int32)
             if n:
                 self._compress_kernel[n, self.threads_per_block](
-                    pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
+                    _writable(pages), page_size, data, slot, lengths, max_candidates,
+                    ALL_PHASES)
             return data, lengths
         if is_device_array(pages):
             return self._compress_resident(pages, slot, max_candidates)
@@ -167,7 +175,7 @@ class GPUBackend:
             produced = np.empty(n, np.int64)
             if n:
                 self._decompress_kernel[grid, lz4_cuda.DECODE_THREADS](
-                    data, offsets, lengths, out, produced)
+                    *(_writable(a) for a in (data, offsets, lengths)), out, produced)
             return out, produced
         cp = self._cp
         on_host = not is_device_array(data)

@@ -1,0 +1,21 @@
+"""The crypto API's flags and the errno values its calls return (negated, as in C)."""
+
+import errno
+
+CRYPTO_ALG_ASYNC = 0x00000080
+CRYPTO_TFM_REQ_MAY_SLEEP = 0x00000200
+CRYPTO_TFM_REQ_MAY_BACKLOG = 0x00000400
+
+EINPROGRESS = errno.EINPROGRESS
+EBUSY = errno.EBUSY
+ENOSPC = errno.ENOSPC
+EINVAL = errno.EINVAL
+EAGAIN = errno.EAGAIN
+E2BIG = errno.E2BIG
+EOVERFLOW = errno.EOVERFLOW
+ETIMEDOUT = errno.ETIMEDOUT
+ENODEV = errno.ENODEV
+ENOENT = errno.ENOENT
+EIO = errno.EIO
+
+ACCELERATOR_BATCH_SIZE = 8  # SWAP_CRYPTO_BATCH_SIZE / IAA_CRYPTO_MAX_BATCH_SIZE in the series
