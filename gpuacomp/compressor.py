@@ -8,11 +8,9 @@ import numpy as np
 from gpuacomp.batch import PageBatch
 from gpuacomp.engine.accelerator import DEFAULT_QUEUE_DEPTH, Accelerator
 from gpuacomp.engine.descriptor import COMPRESS, DECOMPRESS, Descriptor
-from gpuacomp.inputs import (as_pages, check_block_table, check_count, check_page_size,
-                             is_device_array, pack_blocks)
+from gpuacomp.inputs import (as_pages, check_block_table, check_page_size, is_device_array,
+                             pack_blocks)
 from gpuacomp.kernels.lz4 import DEFAULT_CANDIDATES, compress_bound
-
-MAX_CANDIDATES = 256
 
 
 class DecompressionError(ValueError):
@@ -61,10 +59,10 @@ class Compressor:
                  candidates=DEFAULT_CANDIDATES, threads=None, verify=False,
                  queue_depth=DEFAULT_QUEUE_DEPTH):
         self.page_size = check_page_size(page_size)
-        self.candidates = check_count("candidates", candidates, 1, MAX_CANDIDATES)
         self.accelerator = Accelerator(algorithm, device=device, page_size=self.page_size,
-                                       candidates=self.candidates, threads=threads,
+                                       candidates=candidates, threads=threads,
                                        queue_depth=queue_depth, verify_compress=verify)
+        self.candidates = self.accelerator.candidates
         self.algorithm = self.accelerator.algorithm
         self.backend_reason = self.accelerator.backend_reason
         self._queue = self.accelerator.assign_queue()

@@ -4,7 +4,7 @@
 from gpuacomp.acomp.constants import CRYPTO_TFM_REQ_MAY_BACKLOG, EAGAIN, EINPROGRESS, EINVAL
 from gpuacomp.acomp.ops import crypto_acomp_compress, crypto_acomp_decompress
 from gpuacomp.acomp.request import acomp_request_set_callback, acomp_request_set_params
-from gpuacomp.acomp.submission import (_owner_lock, deliver, invalid_member, make_descriptor,
+from gpuacomp.acomp.submission import (deliver, invalid_member, make_descriptor, owner_lock,
                                        page_size_key)
 from gpuacomp.acomp.tfm import crypto_acomp_batch_size
 from gpuacomp.acomp.wait import crypto_init_wait, crypto_req_done, crypto_wait_req
@@ -46,10 +46,11 @@ def _batch(op, reqs, waits, srcs, dsts, slens, dlens, errors, nr_pages, parallel
         raise ValueError(f"{name}: nr_pages must be in 1..{limit} "
                          f"(crypto_acomp_batch_size of {tfm.algorithm.driver}), got {nr_pages!r}")
     needed_reqs = nr_pages if parallel else 1
-    for label, seq, need in (("reqs", reqs, needed_reqs), ("srcs" if op == DECOMPRESS else
-                             "pages", srcs, nr_pages), ("dsts" if op == COMPRESS else "pages",
-                             dsts, nr_pages), ("slens", slens, nr_pages),
-                             ("dlens", dlens, nr_pages), ("errors", errors, nr_pages)):
+    src_name, dst_name = ("pages", "dsts") if op == COMPRESS else ("srcs", "pages")
+    sequences = {"reqs": (reqs, needed_reqs), src_name: (srcs, nr_pages),
+                 dst_name: (dsts, nr_pages), "slens": (slens, nr_pages),
+                 "dlens": (dlens, nr_pages), "errors": (errors, nr_pages)}
+    for label, (seq, need) in sequences.items():
         if len(seq) < need:
             raise ValueError(f"{name}: {label} has {len(seq)} entries, nr_pages needs {need}")
     if any(r.tfm is not tfm for r in reqs[:needed_reqs]):
@@ -80,7 +81,8 @@ def _parallel(op, reqs, srcs, dsts, slens, dlens, errors):
     for i, req in enumerate(reqs):
         acomp_request_set_params(req, srcs[i], dsts[i], slens[i], dlens[i])
         if invalid_member(req, op):
-            errors[i], dlens[i] = -EINVAL, 0
+            errors[i] = req.err = req.result = -EINVAL
+            dlens[i] = 0
         else:
             valid.append(i)
     by_size = {}
@@ -108,10 +110,14 @@ def _parallel(op, reqs, srcs, dsts, slens, dlens, errors):
 
 def _claim(tfm, reqs, in_flight):
     """The batch call owns its requests until it returns."""
-    for req in reqs:
-        req.submission = _IN_BATCH if in_flight else None
-        req.err = -EINPROGRESS if in_flight else req.err
-    with _owner_lock:
+    with owner_lock:
+        if in_flight:
+            for req in reqs:
+                req.check_idle("crypto_acomp_batch")
+        for req in reqs:
+            req.submission = _IN_BATCH if in_flight else None
+            if in_flight:
+                req.err = -EINPROGRESS
         tfm.in_flight += len(reqs) if in_flight else -len(reqs)
 
 

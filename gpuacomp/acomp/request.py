@@ -69,15 +69,12 @@ def acomp_request_free(req):
 
 def acomp_request_set_params(req, src, dst, slen, dlen):
     """Point ``req`` at its buffers: ``slen`` bytes of ``src``, ``dlen`` bytes of ``dst``."""
-    req.check_idle("acomp_request_set_params")
+    if req.submission is not None or req.freed:
+        req.check_idle("acomp_request_set_params")
     _check_buffer("src", src)
     _check_buffer("dst", dst)
-    for name, value, buffer in (("slen", slen, src), ("dlen", dlen, dst)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if not 0 <= value <= buffer.shape[0]:
-            raise ValueError(f"{name} {value} is outside 0..{buffer.shape[0]} "
-                             f"(the size of {'src' if name == 'slen' else 'dst'})")
+    _check_length("slen", slen, src, "src")
+    _check_length("dlen", dlen, dst, "dst")
     req.src, req.dst, req.slen, req.dlen = src, dst, int(slen), int(dlen)
 
 
@@ -112,6 +109,15 @@ def acomp_request_chain(req, head):
 def acomp_request_err(req):
     """The result of ``req`` in its last run (0 or -errno; -EINPROGRESS while in flight)."""
     return req.err
+
+
+def _check_length(name, value, buffer, buffer_name):
+    if type(value) is not int and (isinstance(value, bool) or
+                                   not isinstance(value, (int, np.integer))):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if not 0 <= value <= buffer.shape[0]:
+        raise ValueError(f"{name} {value} is outside 0..{buffer.shape[0]} "
+                         f"(the size of {buffer_name})")
 
 
 def _check_buffer(name, array):

@@ -23,7 +23,7 @@ from gpuacomp.engine.descriptor import COMPRESS, DECOMPRESS, Descriptor
 from gpuacomp.engine.queues import BACKLOGGED, FULL
 from gpuacomp.kernels.lz4 import MAX_PAGE_SIZE
 
-_owner_lock = threading.Lock()  # guards the hand-back of requests to their owners
+owner_lock = threading.Lock()  # guards the hand-back of requests to their owners
 
 
 class Submission:
@@ -49,10 +49,13 @@ class Submission:
     # -- from the caller -------------------------------------------------------------------
 
     def claim(self):
-        """The requests are in flight from now until ``_hand_back``."""
-        for m in self.members:
-            m.submission, m.err = self, -EINPROGRESS
-        with _owner_lock:
+        """The requests are in flight from now until ``_hand_back`` (checked under the
+        lock, so that two threads submitting one request cannot both succeed)."""
+        with owner_lock:
+            for m in self.members:
+                m.check_idle(f"crypto_acomp_{self.op}")
+            for m in self.members:
+                m.submission, m.err = self, -EINPROGRESS
             self.head.tfm.in_flight += len(self.members)
 
     def submit(self, waiter=False):
@@ -120,7 +123,7 @@ class Submission:
 
     def _hand_back(self):
         """Return the requests to their owner, once; True for the call that did."""
-        with _owner_lock:
+        with owner_lock:
             if self.finished:
                 return False
             self.finished = True
@@ -173,16 +176,17 @@ def make_descriptor(op, reqs):
 def deliver(op, d, reqs):
     """Copy a completed descriptor's results into its requests (dst, dlen, err, record)."""
     status, sizes = np.asarray(d.status).tolist(), np.asarray(d.output_size).tolist()
-    if op == COMPRESS:
-        data, offsets = d.output if d.output is not None else (None, None)
+    if op == COMPRESS and d.output is not None:
+        data, offsets = d.output
+        offsets = np.asarray(offsets).tolist()
     for k, req in enumerate(reqs):
+        size = sizes[k]
         if status[k] == 0:
             if op == COMPRESS:
-                start = int(offsets[k])
-                req.dst[:sizes[k]] = data[start:start + sizes[k]]
+                req.dst[:size] = data[offsets[k]:offsets[k] + size]
             else:
-                req.dst[:sizes[k]] = d.output[k, :sizes[k]]
-            req.dlen = sizes[k]
+                req.dst[:size] = d.output[k, :size]
+            req.dlen = size
         req.err = status[k]
         req.completed_by = (d, k)
 

@@ -131,6 +131,8 @@ def configure(driver="lz4-gpuacomp", **settings):
     from gpuacomp.engine.accelerator import check_sync_mode
     if "sync_mode" in settings:
         check_sync_mode(settings["sync_mode"])
+    if not isinstance(settings.get("verify_compress", False), bool):
+        raise TypeError(f"verify_compress must be a bool, got {settings['verify_compress']!r}")
     algorithm = algorithms.lookup(driver)
     rebuild = any(name in _BUILD_SETTINGS for name in settings)
     with _lock:

@@ -33,6 +33,7 @@ SYNC_MODES = ("sync", "async", "async_irq")
 DEFAULT_QUEUE_DEPTH = 128  # an IAA work queue's entries
 MAX_QUEUE_DEPTH = 1 << 16
 MAX_QUEUES = 64
+MAX_CANDIDATES = 256
 IDLE_EXIT_S = 2.0
 
 log = logging.getLogger("gpuacomp")
@@ -65,7 +66,7 @@ class Accelerator:
         self.queue_depth = check_count("queue_depth", queue_depth, 1, MAX_QUEUE_DEPTH)
         self.verify_compress = bool(verify_compress)
         self.sync_mode = check_sync_mode(sync_mode)
-        self.candidates = candidates
+        self.candidates = check_count("candidates", candidates, 1, MAX_CANDIDATES)
         self._threads = threads
         if self.algorithm.accelerated:
             choice = device_switch.resolve(device, page_size)
@@ -82,8 +83,9 @@ class Accelerator:
         self._queues = [WorkQueue(i, self.queue_depth)
                         for i in range(check_count("queues", queues, 1, MAX_QUEUES))]
         self.stats = Stats(len(self._queues))
-        self._cond = threading.Condition()  # waiters: something completed
-        self._work = threading.Condition(self._cond._lock)  # the engine thread: work queued
+        lock = threading.Lock()  # guards the queues
+        self._cond = threading.Condition(lock)  # waiters: something completed
+        self._work = threading.Condition(lock)  # the engine thread: work queued
         self._engine_role = threading.Lock()  # held by whoever plays the device
         self._thread = None
         self._next_queue = 0
