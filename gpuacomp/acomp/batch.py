@@ -77,17 +77,14 @@ def _sequential(op, req, wait, srcs, dsts, slens, dlens, errors, nr_pages):
 def _parallel(op, reqs, srcs, dsts, slens, dlens, errors):
     """Submit the pages at once, as batch descriptors (one per page size), and collect
     the completions as they come; results land in page order."""
-    valid = []
+    by_size = {}
     for i, req in enumerate(reqs):
         acomp_request_set_params(req, srcs[i], dsts[i], slens[i], dlens[i])
         if invalid_member(req, op):
             errors[i] = req.err = req.result = -EINVAL
             dlens[i] = 0
         else:
-            valid.append(i)
-    by_size = {}
-    for i in valid:
-        by_size.setdefault(page_size_key(op, reqs[i]), []).append(i)
+            by_size.setdefault(page_size_key(op, req), []).append(i)
     runs = [(indices, make_descriptor(op, [reqs[i] for i in indices]))
             for indices in by_size.values()]
     if not runs:

@@ -161,8 +161,9 @@ def make_descriptor(op, reqs):
     n = len(reqs)
     size = page_size_key(op, reqs[0])
     if op == COMPRESS:
-        pages = np.stack([req.src[:size] for req in reqs]) if size else \
-            np.empty((n, 0), np.uint8)
+        pages = np.empty((n, size), np.uint8)
+        for k, req in enumerate(reqs):
+            pages[k] = req.src[:size]
         capacity = np.fromiter((req.dlen for req in reqs), np.int64, n)
         return Descriptor(COMPRESS, pages=pages, capacity=capacity, want_crc=True)
     lengths = np.fromiter((req.slen for req in reqs), np.int64, n)
