@@ -5,7 +5,7 @@
 Sections: environment; correctness (GPU bytes == CPU bytes at several batch sizes,
 round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our speed
 (device-resident and host-to-host, 8-page latency); the acomp facade streaming against
-a direct batch; nvCOMP LZ4 on the same pages.
+a direct batch; the zswap workload batched and sequential; nvCOMP LZ4 on the same pages.
 Prints a short table last; writes details as JSON to $OUT/gpu_check.json when $OUT is set.
 """
 
@@ -272,6 +272,30 @@ def check_facade(pages, quick):
     return out
 
 
+def check_zswap(pages, quick):
+    """Issue 6's GPU run: the zswap workload on the GPU, batched against sequential."""
+    out = section("zswap")
+    from gpuacomp import acomp
+    from gpuacomp.acomp import tfm as registry
+    from gpuacomp.zswap.workload import run
+    n = 1 << 10 if quick else 1 << 13
+    host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
+    registry.reset_configuration()
+    acomp.configure(device="gpu")
+    for batching in (True, False):
+        result = run(host, "lz4", folio="64K", nr_cpus=4, batching=batching)
+        out[result.mode] = dict(backend=result.backend, store_MBps=result.store_MBps,
+                                load_MBps=result.load_MBps, ratio=result.ratio,
+                                call_us_p50=result.latency_us(50),
+                                call_us_p99=result.latency_us(99),
+                                mismatches=result.mismatches)
+    out["batched_over_sequential"] = (out["batched"]["store_MBps"]
+                                      / out["sequential"]["store_MBps"])
+    registry.reset_configuration()
+    print(out, flush=True)
+    return out
+
+
 def check_nvcomp(cp, pages, quick):
     out = section("nvcomp")
     try:
@@ -311,7 +335,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=".corpus", help="page files to tile (default .corpus)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--stages", default="correctness,ceilings,speed,facade,nvcomp",
+    parser.add_argument("--stages", default="correctness,ceilings,speed,facade,zswap,nvcomp",
                         help="comma-separated stages to run (default: all)")
     args = parser.parse_args(argv)
 
@@ -332,6 +356,7 @@ def main(argv=None):
               ("ceilings", lambda: check_ceilings(cp)),
               ("speed", lambda: check_speed(cp, gpu, cpu, pages, args.quick)),
               ("facade", lambda: check_facade(pages, args.quick)),
+              ("zswap", lambda: check_zswap(pages, args.quick)),
               ("nvcomp", lambda: check_nvcomp(cp, pages, args.quick))]
     chosen = args.stages.split(",")
     for name, stage in stages:
@@ -361,6 +386,7 @@ def print_table():
     speed = RESULTS.get("speed", {})
     nv = RESULTS.get("nvcomp", {})
     facade = RESULTS.get("facade", {})
+    zswap = RESULTS.get("zswap", {})
     print(f"\n# gpu_check: {env.get('gpu')} driver {env.get('driver')} runtime {env.get('runtime')}"
           f" cupy {env.get('cupy')} numba {env.get('numba')}; pages: {RESULTS.get('pages')}")
     print(f"correct: {RESULTS.get('correctness', {}).get('all_ok')}  "
@@ -377,6 +403,8 @@ def print_table():
             print(f"{key:32s} {value:10.2f}")
     for key, value in facade.items():
         print(f"facade {key:25s} {value}")
+    for key, value in zswap.items():
+        print(f"zswap {key:26s} {value}")
     for key, value in nv.items():
         print(f"nvcomp {key:25s} {value}")
 
