@@ -15,12 +15,28 @@ import time
 from dataclasses import asdict, dataclass
 
 
+class Fatal(Exception):
+    """Stops the benchmark with a message and exit status 1."""
+
+
 class Progress:
     """One line per step on stderr, prefixed with the seconds since the start."""
 
     def __init__(self, stream=None):
         self.start = time.perf_counter()
         self.stream = stream or sys.stderr
+        self.total = 0
+        self.done = 0
+
+    def expect(self, steps):
+        """The run will take ``steps`` more steps (each ``step`` advances the bar)."""
+        self.total += steps
+
+    def step(self, message):
+        self.done += 1
+        width = 24
+        filled = width * min(self.done, self.total) // max(self.total, 1)
+        self(f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {message}")
 
     def elapsed(self):
         return time.perf_counter() - self.start
@@ -176,3 +192,26 @@ def markdown_table(headers, rows, align=None):
     rule = "|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2))
                           for w, a in zip(widths, align)) + "|"
     return "\n".join([line(cells[0]), rule] + [line(r) for r in cells[1:]])
+
+
+def plural(count, noun):
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def fmt_x(value, digits=2):
+    if value is None:
+        return "—"
+    return f"{value:.{digits}f}x" if value >= 0.01 else f"{value:.2g}x"
+
+
+def fmt_rate(value):
+    """MB/s: whole numbers, but three significant digits below 100 (simulator, tiny runs)."""
+    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def fmt_stat(stat):
+    if stat is None:
+        return "—"
+    if len(stat["samples"]) == 1:
+        return fmt_rate(stat["median"])
+    return f"{fmt_rate(stat['median'])} ({fmt_rate(stat['min'])}-{fmt_rate(stat['max'])})"

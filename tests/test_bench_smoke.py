@@ -1,4 +1,5 @@
-"""Smoke test of the benchmark: ``python -m bench --quick`` runs and reports sane numbers.
+"""Smoke tests of the benchmarks: ``python -m bench --quick`` (every runner, and each
+alone) and ``python -m bench.engine_overhead`` run and report sane numbers.
 
 It runs in a subprocess from the repository root, as a user would run it.  Speeds in
 a --quick run mean nothing; only that they are positive is checked.
@@ -26,12 +27,13 @@ def bench_env():
 
 def run_bench(argv, tmp_path, prelude=None):
     out = tmp_path / "bench.json"
+    argv = [*argv, "--json", str(out), "--out", str(tmp_path / "out")]
     if prelude is None:
-        cmd = [sys.executable, "-m", "bench", *argv, "--json", str(out)]
+        cmd = [sys.executable, "-m", "bench", *argv]
     else:
         # Run the module after ``prelude`` (e.g. to hide a package) in the same process.
         code = (f"{prelude}\nimport runpy, sys\n"
-                f"sys.argv = ['bench', *{[*argv, '--json', str(out)]!r}]\n"
+                f"sys.argv = ['bench', *{argv!r}]\n"
                 "runpy.run_module('bench', run_name='__main__', alter_sys=True)")
         cmd = [sys.executable, "-c", code]
     proc = subprocess.run(cmd, cwd=REPO, env=bench_env(), capture_output=True, text=True,
@@ -110,7 +112,7 @@ def test_runs_without_lz4(tmp_path):
 
 
 @pytest.mark.parametrize("argv", [["--pages", "0"], ["--repeat", "0"],
-                                  ["--corpus", "/nonexistent/corpus"]])
+                                  ["--corpus", "/nonexistent/corpus"], ["--only", "speed"]])
 def test_bad_options_exit_with_usage_error(argv):
     proc = subprocess.run([sys.executable, "-m", "bench", *argv], cwd=REPO, env=bench_env(),
                           capture_output=True, text=True, timeout=120)
@@ -132,3 +134,34 @@ def test_engine_overhead_runs(tmp_path):
         samples = result["us_per_batch"][name]
         assert len(samples) == 2 and all(s > 0 for s in samples), name
     assert result["streaming"]["pages"] == 64 and result["streaming"]["facade_MBps"] > 0
+
+
+def test_every_runner_reports_and_draws(tmp_path):
+    report, proc = run_bench([*QUICK, "--device", "cpu"], tmp_path)
+    runners = report["runners"]
+    assert list(runners) == ["throughput", "sweep", "baselines", "latency", "nvcomp"]
+    assert not any("error" in r for r in runners.values()), runners
+    sweep = runners["sweep"]["compress_mb_s"]["cpu_all"]
+    assert set(sweep) == {"1", "8", "64"} and all(v["median"] > 0 for v in sweep.values())
+    assert runners["sweep"]["crossover_pages"] is None  # no GPU ran
+    latency = runners["latency"]["modes"]
+    assert len(latency) == 4 and all(0 < m["p50_us"] <= m["p99_us"] for m in latency.values())
+    rows = runners["baselines"]["sources"]["live-workload"] if "live-workload" in \
+        runners["baselines"]["sources"] else next(iter(runners["baselines"]["sources"].values()))
+    assert {"liblz4 default", "zlib -1 (raw)", "zlib -6 (raw)"} <= set(rows)
+    assert all(r["ratio"] > 1 and r["compress_mb_s"]["median"] > 0 for r in rows.values())
+    assert "skipped" in runners["nvcomp"]
+    names = sorted(os.path.basename(p) for p in report["plots"])
+    assert names == ["baselines.png", "latency.png", "sweep.png", "throughput.png"]
+    for path in report["plots"]:
+        assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "out" / "results.json").exists()
+    assert "[" in proc.stderr and "/" in proc.stderr  # the progress bar
+
+
+@pytest.mark.parametrize("runner", ["sweep", "latency", "baselines", "nvcomp"])
+def test_each_runner_alone(tmp_path, runner):
+    report, _ = run_bench([*QUICK, "--device", "cpu", "--only", runner], tmp_path)
+    assert list(report["runners"]) == [runner]
+    assert "error" not in report["runners"][runner]
+    assert report["ok"] is True
