@@ -215,3 +215,19 @@ def fmt_stat(stat):
     if len(stat["samples"]) == 1:
         return fmt_rate(stat["median"])
     return f"{fmt_rate(stat['median'])} ({fmt_rate(stat['min'])}-{fmt_rate(stat['max'])})"
+
+
+def device_time(cp, fn, repeat=5, warmup=1):
+    """Median seconds of ``fn`` between CUDA events on the current stream."""
+    for _ in range(warmup):
+        fn()
+    cp.cuda.get_current_stream().synchronize()
+    times = []
+    for _ in range(repeat):
+        start, stop = cp.cuda.Event(), cp.cuda.Event()
+        start.record()
+        fn()
+        stop.record()
+        stop.synchronize()
+        times.append(cp.cuda.get_elapsed_time(start, stop) / 1e3)
+    return statistics.median(times), min(times), max(times)

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+from bench.common import device_time  # noqa: E402
+
 RESULTS = {}
 
 
@@ -31,22 +34,6 @@ def section(name):
 
 def median_ms(samples):
     return statistics.median(samples) * 1e3
-
-
-def device_time(cp, fn, repeat=5, warmup=1):
-    """Median seconds of ``fn`` between CUDA events on the current stream."""
-    for _ in range(warmup):
-        fn()
-    cp.cuda.get_current_stream().synchronize()
-    times = []
-    for _ in range(repeat):
-        start, stop = cp.cuda.Event(), cp.cuda.Event()
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        times.append(cp.cuda.get_elapsed_time(start, stop) / 1e3)
-    return statistics.median(times), min(times), max(times)
 
 
 def wall_times(fn, repeat):
@@ -260,7 +247,6 @@ def check_facade(pages, quick):
     """Issue 4's target: 2^16 pages streamed through the acomp facade (queue full) against
     one direct batch of the same pages, host to host."""
     out = section("facade")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
     from bench.engine_overhead import stream_through_facade
     n = 1 << 12 if quick else 1 << 16
     host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])

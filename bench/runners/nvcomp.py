@@ -2,11 +2,9 @@
 4 KiB chunks (a chunk per page, as ours) and 64 KiB chunks.  Runs when
 ``nvidia.nvcomp`` imports and a CUDA GPU ran (skipped with the reason otherwise)."""
 
-import statistics
-
 import numpy as np
 
-from bench.common import markdown_table
+from bench.common import device_time, markdown_table
 
 TITLE = "nvcomp: nvCOMP LZ4 and Deflate on the same pages"
 ALGORITHMS = ("LZ4", "Deflate")
@@ -42,13 +40,13 @@ def run(ctx):
     stream = cp.cuda.Stream()
     results = {}
     ours = ctx.engine("gpu_resident").compressor
-    batch = ours.compress(cp.asarray(pages))
-    results["ours LZ4 (4 KiB pages)"] = {
-        "ratio": batch.to_host().ratio,
-        "compress_GBps": pages.nbytes / _device_seconds(cp, lambda: ours.compress(
-            cp.asarray(pages)), ctx.args.repeat) / 1e9,
-        "decompress_GBps": pages.nbytes / _device_seconds(cp, lambda: ours.decompress(batch),
-                                                           ctx.args.repeat) / 1e9}
+    resident = cp.asarray(pages)
+    batch = ours.compress(resident)
+    compress_s = device_time(cp, lambda: ours.compress(resident), ctx.args.repeat)[0]
+    decompress_s = device_time(cp, lambda: ours.decompress(batch), ctx.args.repeat)[0]
+    results["ours LZ4 (4 KiB pages)"] = {"ratio": batch.to_host().ratio,
+                                         "compress_GBps": pages.nbytes / compress_s / 1e9,
+                                         "decompress_GBps": pages.nbytes / decompress_s / 1e9}
     for algorithm in ALGORITHMS:
         for chunk in CHUNKS:
             ctx.progress.step(f"nvcomp: {algorithm}, {chunk}-byte chunks")
@@ -70,26 +68,12 @@ def _measure(cp, nvcomp, algorithm, chunk, dev, stream, repeat):
     src = nvcomp.as_array(dev)
     encoded = codec.encode(src)
     with stream:
-        enc = _device_seconds(cp, lambda: codec.encode(src), repeat)
-        dec = _device_seconds(cp, lambda: codec.decode(encoded), repeat)
+        enc = device_time(cp, lambda: codec.encode(src), repeat)[0]
+        dec = device_time(cp, lambda: codec.decode(encoded), repeat)[0]
     decoded = cp.asarray(codec.decode(encoded)).view(cp.uint8).reshape(-1)
     return {"ratio": dev.nbytes / encoded.buffer_size, "compress_GBps": dev.nbytes / enc / 1e9,
             "decompress_GBps": dev.nbytes / dec / 1e9,
             "round_trip": bool(cp.array_equal(decoded, dev))}
-
-
-def _device_seconds(cp, fn, repeat):
-    fn()
-    cp.cuda.get_current_stream().synchronize()
-    times = []
-    for _ in range(repeat):
-        start, stop = cp.cuda.Event(), cp.cuda.Event()
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        times.append(cp.cuda.get_elapsed_time(start, stop) / 1e3)
-    return statistics.median(times)
 
 
 def plot(result, axes):
