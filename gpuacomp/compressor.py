@@ -51,8 +51,8 @@ class Compressor:
     -----
     ``compress`` is logically equivalent to compressing each page alone: a page's bytes
     do not depend on the batch, its position, the backend or the thread count.
-    Batches go through the emulated accelerator (``self.accelerator``): a work queue
-    drained by one engine thread, one backend call per batch, in submission order.
+    Batches go through the emulated accelerator (``self.accelerator``): a work queue,
+    one backend call per batch, completions in submission order.
     """
 
     def __init__(self, algorithm="lz4", *, device=None, page_size=4096,
@@ -86,17 +86,20 @@ class Compressor:
 
         Returns a ``PageBatch`` in the input's array library (numpy or CuPy).
         """
-        future = self.submit(pages, _waiter=True)
+        future = self._submit_pages(pages, waiter=True)
         if future._descriptor is not None:
             self.accelerator.wait([future._descriptor])
         return future.result()
 
-    def submit(self, pages, _waiter=False):
+    def submit(self, pages):
         """Compress asynchronously; returns a ``concurrent.futures.Future`` of a PageBatch.
 
         Batches submitted to one Compressor complete in submission order.  Bad input
         is reported through the Future.
         """
+        return self._submit_pages(pages, waiter=False)
+
+    def _submit_pages(self, pages, waiter):
         future = Future()
         future._descriptor = None
         try:
@@ -119,7 +122,7 @@ class Compressor:
             future.set_result(self._match_library(batch, on_device))
 
         self._submit(Descriptor(COMPRESS, pages=pages, capacity=self._slot, on_done=resolve),
-                     future, _waiter)
+                     future, waiter)
         return future
 
     def decompress_batch(self, compressed, page_size=None):
