@@ -31,6 +31,13 @@ class Algorithm:
     accelerated: bool = True
     requires: str = None
 
+    def bound(self, n):
+        """The most bytes a page of ``n`` bytes may compress to: the slot it is given."""
+        if self.name == "deflate":
+            # zlib's deflateBound for non-default parameters (a raw stream: no wrapper).
+            return n + ((n + 7) >> 3) + ((n + 63) >> 6) + 5
+        return lz4_codec.compress_bound(n)
+
     @property
     def unavailable_reason(self):
         """Why this driver cannot run here, or ``None`` when it can."""
@@ -47,6 +54,10 @@ ALGORITHMS = (
     Algorithm("lz4", "lz4-generic", SOFTWARE_PRIORITY, ("cpu",),
               "liblz4's LZ4_compress_default, page by page (the kernel's software lz4)",
               accelerated=False, requires="lz4"),
+    Algorithm("deflate", "deflate-generic", SOFTWARE_PRIORITY, ("cpu",),
+              "zlib with the kernel's parameters (raw, 2^11 window, default level, "
+              "memLevel 9), page by page (the kernel's software deflate)",
+              accelerated=False),
 )
 
 

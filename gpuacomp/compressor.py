@@ -10,7 +10,7 @@ from gpuacomp.engine.accelerator import DEFAULT_QUEUE_DEPTH, Accelerator
 from gpuacomp.engine.descriptor import COMPRESS, DECOMPRESS, Descriptor
 from gpuacomp.inputs import (as_pages, check_block_table, check_page_size, is_device_array,
                              pack_blocks)
-from gpuacomp.kernels.lz4 import DEFAULT_CANDIDATES, compress_bound
+from gpuacomp.kernels.lz4 import DEFAULT_CANDIDATES
 
 
 class DecompressionError(ValueError):
@@ -66,7 +66,7 @@ class Compressor:
         self.algorithm = self.accelerator.algorithm
         self.backend_reason = self.accelerator.backend_reason
         self._queue = self.accelerator.assign_queue()
-        self._slot = compress_bound(self.page_size)
+        self._slot = self.algorithm.bound(self.page_size)
 
     def __repr__(self):
         return (f"Compressor({self.algorithm.driver!r}, backend={self.backend!r}, "

@@ -7,7 +7,6 @@ import numpy as np
 from gpuacomp.acomp.constants import EINVAL
 from gpuacomp.acomp.submission import Submission, invalid_member
 from gpuacomp.engine.descriptor import COMPRESS, DECOMPRESS
-from gpuacomp.kernels.lz4 import compress_bound
 
 log = logging.getLogger("gpuacomp")
 
@@ -74,7 +73,8 @@ def _run_software(req, op):
     for member in req.chain:
         src = member.src[:member.slen]
         if op == COMPRESS:
-            data, lengths = software.compress(src.reshape(1, -1), compress_bound(member.slen))
+            slot = req.tfm.algorithm.bound(member.slen)
+            data, lengths = software.compress(src.reshape(1, -1), slot)
             size = int(lengths[0])
             produced = data[:max(size, 0)]
         else:

@@ -14,4 +14,7 @@ def load_software(algorithm):
     if algorithm.driver == "lz4-generic":
         from gpuacomp.backends.liblz4 import LibLZ4Backend
         return LibLZ4Backend()
+    if algorithm.driver == "deflate-generic":
+        from gpuacomp.backends.zlib_deflate import ZlibDeflateBackend
+        return ZlibDeflateBackend()
     raise ValueError(f"no software backend for {algorithm.driver!r}")

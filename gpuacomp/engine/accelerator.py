@@ -295,7 +295,8 @@ class Accelerator:
             backend = self._cpu()
         max_device_page = GPU_MAX_PAGE_SIZE if backend.name != "cpu" else MAX_PAGE_SIZE
         return GroupRunner(backend, self._cpu(), self.candidates, self.verify_compress,
-                           self.faults, self.stats, self.algorithm.accelerated, max_device_page)
+                           self.faults, self.stats, self.algorithm.accelerated, max_device_page,
+                           self.algorithm.bound)
 
     def _cpu(self):
         if self._software is None:

@@ -15,7 +15,6 @@ import numpy as np
 from gpuacomp.engine.descriptor import COMPRESS, DECOMPRESS
 from gpuacomp.engine.faults import DeviceLost
 from gpuacomp.inputs import is_device_array
-from gpuacomp.kernels.lz4 import compress_bound
 
 # Descriptors of more pages than this run alone: stacking them would copy a large batch.
 STACK_LIMIT = 1024
@@ -62,8 +61,9 @@ class GroupRunner:
     """
 
     def __init__(self, backend, software, candidates, verify, faults, stats,
-                 retry_in_software, max_device_page):
+                 retry_in_software, max_device_page, bound):
         self.backend = backend
+        self.bound = bound  # the slot for a page of n bytes
         self.software = software
         self.candidates = candidates
         self.verify = verify
@@ -84,7 +84,7 @@ class GroupRunner:
     def _compress(self, group):
         pages = _stack([d.pages for d in group])
         n, slen = pages.shape
-        slot = compress_bound(slen)
+        slot = self.bound(slen)
         backend = self.backend if slen <= self.max_device_page else self.software
         pages = _readable_by(backend, pages)
         data, lengths = backend.compress(pages, slot, self.candidates)
