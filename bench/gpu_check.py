@@ -226,7 +226,8 @@ def check_speed(cp, gpu, cpu, pages, quick):
     seconds, _, _ = device_time(cp, lambda: gpu.compress(eight), repeat=50)
     out["resident_8_pages_us"] = seconds * 1e6
     for candidates in (1, 16):
-        seconds, _, _ = device_time(cp, lambda: gpu.accelerator._backend.compress(dev, gpu._slot, candidates))
+        backend = gpu.accelerator._backend
+        seconds, _, _ = device_time(cp, lambda: backend.compress(dev, gpu._slot, candidates))
         out[f"resident_{sizes[0]}_candidates_{candidates}_GBps"] = dev.nbytes / seconds / 1e9
     del dev
     n = sizes[0]

@@ -165,3 +165,10 @@ def test_each_runner_alone(tmp_path, runner):
     assert list(report["runners"]) == [runner]
     assert "error" not in report["runners"][runner]
     assert report["ok"] is True
+
+
+def test_fuzz_runs(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "bench.fuzz", "--cases", "500", "--seed", "3"],
+                          cwd=REPO, env=bench_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert "500 cases, seed 3: ours and zlib agree on every one" in proc.stdout

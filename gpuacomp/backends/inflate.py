@@ -1,0 +1,56 @@
+"""Raw DEFLATE decoding on the CPU: ``kernels/deflate.py`` compiled with numba."""
+
+import numpy as np
+from numba import njit, prange
+
+from gpuacomp.backends.parallel import PARALLEL_LOCK
+from gpuacomp.kernels import deflate as codec
+from gpuacomp.kernels.retarget import compile_functions
+
+_inflate = compile_functions(codec, codec.CODEC_FUNCTIONS,
+                             njit(cache=True, nogil=True)).inflate_page
+
+
+@njit(cache=True, nogil=True)
+def _inflate_range(data, offsets, lengths, first, last, out, produced):
+    state = np.zeros(3, np.int64)
+    code_lengths = np.zeros(codec.MAX_CODE_LENGTHS, np.int16)
+    lcounts = np.zeros(codec.MAX_BITS + 1, np.int16)
+    dcounts = np.zeros(codec.MAX_BITS + 1, np.int16)
+    offs = np.zeros(codec.MAX_BITS + 1, np.int16)
+    lsymbols = np.zeros(codec.MAX_LITLEN_CODES, np.int16)
+    dsymbols = np.zeros(codec.MAX_DIST_CODES, np.int16)
+    cap = out.shape[1]
+    for p in range(first, last):
+        block = data[offsets[p]:offsets[p] + lengths[p]]
+        produced[p] = _inflate(block, block.shape[0], out[p], cap, state, code_lengths,
+                               lcounts, offs, lsymbols, dcounts, dsymbols)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _inflate_parallel(data, offsets, lengths, out, produced, chunks):
+    n = out.shape[0]
+    for c in prange(chunks):
+        _inflate_range(data, offsets, lengths, c * n // chunks, (c + 1) * n // chunks, out,
+                       produced)
+
+
+def inflate_batch(data, offsets, lengths, page_size, chunks=8):
+    """Decode each raw DEFLATE stream into a row of (n, page_size): ``(pages, produced)``,
+    ``produced[i]`` the length or a negative errno."""
+    n = len(lengths)
+    out = np.zeros((n, page_size), np.uint8)
+    produced = np.empty(n, np.int64)
+    if n:
+        with PARALLEL_LOCK:
+            _inflate_parallel(data, np.asarray(offsets, np.int64),
+                              np.asarray(lengths, np.int64), out, produced, min(n, chunks))
+    return out, produced
+
+
+def inflate(block, capacity):
+    """One stream (bytes-like): its bytes, or the negative errno."""
+    data = np.frombuffer(bytes(block), np.uint8).copy() if len(block) else np.zeros(1, np.uint8)
+    out, produced = inflate_batch(data, [0], [len(block)], capacity)
+    code = int(produced[0])
+    return out[0, :code].tobytes() if code >= 0 else code

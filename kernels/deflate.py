@@ -1,0 +1,287 @@
+"""Raw DEFLATE (RFC 1951) decoding of one page, written once for the CPU (numba njit) and
+CUDA (device functions), as ``kernels/lz4.py``.
+
+``inflate_page`` decodes stored, fixed-Huffman and dynamic-Huffman blocks with canonical
+Huffman decoding (one bit at a time: count of codes per length, symbols in code order).
+Every read of the input, every code set and every back-reference is checked before it
+is used, so malformed input gives ``-EINVAL`` (``-EOVERFLOW`` when the output would pass
+its capacity) and never a read or write out of bounds.  Code sets follow zlib's rules:
+over-subscribed sets are refused; incomplete ones only where zlib accepts them (codes
+of length one only, that is a single code).
+
+The functions take only arrays and integers: a caller owns the workspace (``state``:
+input position, bit buffer and bit count; the code lengths; counts, offsets and symbols
+of the two code sets), so a CUDA thread can keep it in local memory.
+"""
+
+import numpy as np
+
+EINVAL = 22
+EOVERFLOW = 75
+
+MAX_BITS = 15
+MAX_LITLEN_CODES = 288
+MAX_DIST_CODES = 30
+MAX_CODE_LENGTHS = 320  # 286 literal/length + 30 distance code lengths, with room
+
+STATE_IP, STATE_BITS, STATE_COUNT = 0, 1, 2
+OUT_OF_INPUT = -1
+BAD_CODE = -2
+
+LENGTH_BASE = np.array([3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51,
+                        59, 67, 83, 99, 115, 131, 163, 195, 227, 258], np.int64)
+LENGTH_EXTRA = np.array([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4,
+                         4, 5, 5, 5, 5, 0], np.int64)
+DIST_BASE = np.array([1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385,
+                      513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385,
+                      24577], np.int64)
+DIST_EXTRA = np.array([0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10,
+                       10, 11, 11, 12, 12, 13, 13], np.int64)
+# The order in which a dynamic block sends the code lengths of the code-length code.
+CODE_LENGTH_ORDER = np.array([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1,
+                              15], np.int64)
+
+
+def _bits(src, slen, state, need):
+    """The next ``need`` bits (LSB first), or OUT_OF_INPUT."""
+    buffer = state[STATE_BITS]
+    count = state[STATE_COUNT]
+    ip = state[STATE_IP]
+    while count < need:
+        if ip >= slen:
+            return np.int64(OUT_OF_INPUT)
+        buffer |= np.int64(src[ip]) << count
+        ip += 1
+        count += 8
+    state[STATE_IP] = ip
+    state[STATE_BITS] = buffer >> need
+    state[STATE_COUNT] = count - need
+    return buffer & ((np.int64(1) << need) - 1)
+
+
+def _construct(lengths, start, n, counts, offsets, symbols):
+    """Canonical code of ``lengths[start:start+n]``: counts per length and the symbols in
+    code order.  Returns 0 (complete), > 0 (incomplete) or < 0 (over-subscribed)."""
+    for length in range(MAX_BITS + 1):
+        counts[length] = 0
+    for s in range(n):
+        counts[lengths[start + s]] += 1
+    if counts[0] == n:
+        return np.int64(0)  # no codes: complete, but nothing can be decoded
+    left = np.int64(1)
+    for length in range(1, MAX_BITS + 1):
+        left <<= 1
+        left -= counts[length]
+        if left < 0:
+            return left
+    offsets[1] = 0
+    for length in range(1, MAX_BITS):
+        offsets[length + 1] = offsets[length] + counts[length]
+    for s in range(n):
+        length = lengths[start + s]
+        if length != 0:
+            symbols[offsets[length]] = s
+            offsets[length] += 1
+    return left
+
+
+def _decode(src, slen, state, counts, symbols):
+    """The next symbol of a code, OUT_OF_INPUT, or BAD_CODE (no code of 15 bits or less)."""
+    code = np.int64(0)
+    first = np.int64(0)
+    index = np.int64(0)
+    for length in range(1, MAX_BITS + 1):
+        bit = _bits(src, slen, state, 1)
+        if bit < 0:
+            return bit
+        code |= bit
+        count = np.int64(counts[length])
+        if code - count < first:
+            return np.int64(symbols[index + (code - first)])
+        index += count
+        first += count
+        first <<= 1
+        code <<= 1
+    return np.int64(BAD_CODE)
+
+
+def _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, dcounts, dsymbols):
+    """Decode one Huffman block's symbols into ``dst[op:]``: the new ``op`` or -errno."""
+    while True:
+        symbol = _decode(src, slen, state, lcounts, lsymbols)
+        if symbol < 0:
+            return np.int64(-EINVAL)
+        if symbol < 256:
+            if op >= cap:
+                return np.int64(-EOVERFLOW)
+            dst[op] = symbol
+            op += 1
+        elif symbol == 256:
+            return op
+        else:
+            symbol -= 257
+            if symbol >= 29:
+                return np.int64(-EINVAL)
+            extra = _bits(src, slen, state, LENGTH_EXTRA[symbol])
+            if extra < 0:
+                return np.int64(-EINVAL)
+            length = LENGTH_BASE[symbol] + extra
+            symbol = _decode(src, slen, state, dcounts, dsymbols)
+            if symbol < 0 or symbol >= 30:
+                return np.int64(-EINVAL)
+            extra = _bits(src, slen, state, DIST_EXTRA[symbol])
+            if extra < 0:
+                return np.int64(-EINVAL)
+            distance = DIST_BASE[symbol] + extra
+            if distance > op:
+                return np.int64(-EINVAL)
+            if length > cap - op:
+                return np.int64(-EOVERFLOW)
+            # Byte by byte: an overlapping copy repeats its own output.
+            for k in range(length):
+                dst[op + k] = dst[op + k - distance]
+            op += length
+
+
+def _stored(src, slen, state, dst, op, cap):
+    """Copy a stored block: the new ``op`` or -errno."""
+    # The block's bytes start at the next byte boundary: drop the partial byte's bits.
+    state[STATE_BITS] = 0
+    state[STATE_COUNT] = 0
+    ip = state[STATE_IP]
+    if slen - ip < 4:
+        return np.int64(-EINVAL)
+    length = np.int64(src[ip]) | (np.int64(src[ip + 1]) << 8)
+    complement = np.int64(src[ip + 2]) | (np.int64(src[ip + 3]) << 8)
+    ip += 4
+    if length != (~complement & 0xFFFF):
+        return np.int64(-EINVAL)
+    # zlib copies what it has: a truncated block that would also overflow overflows first.
+    if length > slen - ip:
+        return np.int64(-EOVERFLOW) if slen - ip > cap - op else np.int64(-EINVAL)
+    if length > cap - op:
+        return np.int64(-EOVERFLOW)
+    for k in range(length):
+        dst[op + k] = src[ip + k]
+    state[STATE_IP] = ip + length
+    return op + length
+
+
+def _fixed_codes(lengths, lcounts, loffsets, lsymbols, dcounts, dsymbols):
+    for s in range(144):
+        lengths[s] = 8
+    for s in range(144, 256):
+        lengths[s] = 9
+    for s in range(256, 280):
+        lengths[s] = 7
+    for s in range(280, MAX_LITLEN_CODES):
+        lengths[s] = 8
+    _construct(lengths, 0, MAX_LITLEN_CODES, lcounts, loffsets, lsymbols)
+    for s in range(MAX_DIST_CODES):
+        lengths[s] = 5
+    _construct(lengths, 0, MAX_DIST_CODES, dcounts, loffsets, dsymbols)
+
+
+def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, dcounts,
+                   dsymbols):
+    """Read a dynamic block's code sets: 0, or -EINVAL."""
+    nlen = _bits(src, slen, state, 5)
+    ndist = _bits(src, slen, state, 5)
+    ncode = _bits(src, slen, state, 4)
+    if nlen < 0 or ndist < 0 or ncode < 0:
+        return np.int64(-EINVAL)
+    nlen += 257
+    ndist += 1
+    ncode += 4
+    if nlen > 286 or ndist > 30:
+        return np.int64(-EINVAL)
+    for k in range(19):
+        lengths[k] = 0
+    for k in range(ncode):
+        value = _bits(src, slen, state, 3)
+        if value < 0:
+            return np.int64(-EINVAL)
+        lengths[CODE_LENGTH_ORDER[k]] = value
+    # The code-length code must be complete (zlib refuses anything else).
+    if _construct(lengths, 0, 19, lcounts, loffsets, lsymbols) != 0:
+        return np.int64(-EINVAL)
+    index = 0
+    while index < nlen + ndist:
+        symbol = _decode(src, slen, state, lcounts, lsymbols)
+        if symbol < 0:
+            return np.int64(-EINVAL)
+        if symbol < 16:
+            lengths[19 + index] = symbol
+            index += 1
+            continue
+        value = np.int64(0)
+        if symbol == 16:
+            if index == 0:
+                return np.int64(-EINVAL)  # nothing to repeat
+            value = np.int64(lengths[19 + index - 1])
+            repeat = _bits(src, slen, state, 2)
+            base = 3
+        elif symbol == 17:
+            repeat = _bits(src, slen, state, 3)
+            base = 3
+        else:
+            repeat = _bits(src, slen, state, 7)
+            base = 11
+        if repeat < 0:
+            return np.int64(-EINVAL)
+        repeat += base
+        if index + repeat > nlen + ndist:
+            return np.int64(-EINVAL)  # more lengths than the block declared
+        for k in range(repeat):
+            lengths[19 + index + k] = value
+        index += repeat
+    if lengths[19 + 256] == 0:
+        return np.int64(-EINVAL)  # no end-of-block code
+    # As zlib: an incomplete set only if all its codes have length one (a single code).
+    left = _construct(lengths, 19, nlen, lcounts, loffsets, lsymbols)
+    if left < 0 or (left > 0 and lcounts[0] + lcounts[1] != nlen):
+        return np.int64(-EINVAL)
+    left = _construct(lengths, 19 + nlen, ndist, dcounts, loffsets, dsymbols)
+    if left < 0 or (left > 0 and dcounts[0] + dcounts[1] != ndist):
+        return np.int64(-EINVAL)
+    return np.int64(0)
+
+
+def inflate_page(src, slen, dst, cap, state, lengths, lcounts, loffsets, lsymbols, dcounts,
+                 dsymbols):
+    """Decode the raw DEFLATE stream ``src[0:slen]`` into ``dst[0:cap]``.
+
+    Returns the decoded length, ``-EOVERFLOW`` if the output would pass ``cap``, or
+    ``-EINVAL`` for a malformed stream.  Bytes after the final block are ignored, as
+    zlib leaves them unused.  Workspace: ``state`` int64[3]; ``lengths`` of
+    MAX_CODE_LENGTHS; ``lcounts``, ``dcounts``, ``loffsets`` of MAX_BITS + 1;
+    ``lsymbols`` of MAX_LITLEN_CODES and ``dsymbols`` of MAX_DIST_CODES.
+    """
+    state[STATE_IP] = 0
+    state[STATE_BITS] = 0
+    state[STATE_COUNT] = 0
+    op = np.int64(0)
+    while True:
+        last = _bits(src, slen, state, 1)
+        kind = _bits(src, slen, state, 2)
+        if last < 0 or kind < 0:
+            return np.int64(-EINVAL)
+        if kind == 0:
+            op = _stored(src, slen, state, dst, op, cap)
+        elif kind == 1:
+            _fixed_codes(lengths, lcounts, loffsets, lsymbols, dcounts, dsymbols)
+            op = _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, dcounts, dsymbols)
+        elif kind == 2:
+            err = _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols,
+                                 dcounts, dsymbols)
+            if err < 0:
+                return err
+            op = _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, dcounts, dsymbols)
+        else:
+            return np.int64(-EINVAL)
+        if op < 0 or last == 1:
+            return op
+
+
+CODEC_FUNCTIONS = ("_bits", "_construct", "_decode", "_codes", "_stored", "_fixed_codes",
+                   "_dynamic_codes", "inflate_page")
