@@ -6,10 +6,9 @@ default level, memLevel 9.  With them zlib reproduces the kernel's own test vect
 any failure is -EINVAL, and decompression uses the same 2^11 window.
 """
 
-import errno
 import zlib
 
-import numpy as np
+from gpuacomp.backends.software import PageByPageBackend
 
 WINDOW_BITS = 11
 MEM_LEVEL = 9
@@ -34,36 +33,9 @@ def decompress_block(block, capacity):
     return page
 
 
-class ZlibDeflateBackend:
-    """Same interface as the other backends, page by page."""
+class ZlibDeflateBackend(PageByPageBackend):
+    def compress_page(self, page):
+        return compress_page(page)
 
-    name = "cpu"
-
-    def compress(self, pages, slot, max_candidates=None):
-        """``(data, lengths)`` as ``CPUBackend.compress``; ``max_candidates`` is ignored."""
-        n = pages.shape[0]
-        data = np.empty(n * slot, np.uint8)
-        lengths = np.empty(n, np.int32)
-        for i in range(n):
-            block = compress_page(pages[i])
-            if len(block) > slot:
-                lengths[i] = -errno.EINVAL
-                continue
-            data[i * slot:i * slot + len(block)] = np.frombuffer(block, np.uint8)
-            lengths[i] = len(block)
-        return data, lengths
-
-    def decompress(self, data, offsets, lengths, page_size):
-        """``(pages, produced)`` as ``CPUBackend.decompress``."""
-        n = len(lengths)
-        out = np.zeros((n, page_size), np.uint8)
-        produced = np.empty(n, np.int64)
-        for i in range(n):
-            start = int(offsets[i])
-            page = decompress_block(bytes(data[start:start + int(lengths[i])]), page_size)
-            if page is None:
-                produced[i] = -errno.EINVAL
-                continue
-            out[i, :len(page)] = np.frombuffer(page, np.uint8)
-            produced[i] = len(page)
-        return out, produced
+    def decompress_block(self, block, capacity):
+        return decompress_block(block, capacity)
