@@ -173,7 +173,6 @@ class Compressor:
         self.close()
 
     def _submit(self, descriptor, future, waiter):
-        descriptor.owner = future
         future._descriptor = descriptor
         self.accelerator.submit(descriptor, self._queue, may_backlog=True, waiter=waiter)
 

@@ -206,6 +206,19 @@ def test_crypto_wait_req_works_in_async_mode(cpu_facade):
     assert compressed(req) == reference_bytes([text_page()])[0]
 
 
+def test_polling_in_async_mode_leaves_no_work_for_the_wait(cpu_facade):
+    acomp.configure(sync_mode="async")
+    tfm = cpu_facade.tfm()
+    wait = acomp.crypto_init_wait()
+    req = cpu_facade.request(tfm, text_page(), callback=acomp.crypto_req_done, data=wait)
+    for _ in range(3):
+        assert acomp.crypto_acomp_compress(req) == -errno.EINPROGRESS
+        while acomp.crypto_acomp_poll(req) == -errno.EAGAIN:
+            threading.Event().wait(0.001)
+    assert wait._polled == [], "a request seen by a poll must not stay queued on its wait"
+    assert acomp.crypto_wait_req(-errno.EINPROGRESS, wait) == 0
+
+
 @pytest.mark.parametrize("mode", ["async", "async_irq"])
 def test_full_queue_enospc_without_backlog_ebusy_with(cpu_facade, mode):
     acomp.configure(queue_depth=2, sync_mode=mode)

@@ -94,6 +94,9 @@ class Submission:
             # The engine hands the request back, then runs the callback.
             return self.head.result if self.finished else -EAGAIN
         if self._hand_back() and self.mode == "async":
+            polled = getattr(self.head.data, "_polled", None)
+            if polled is not None and self in polled:
+                polled.remove(self)  # seen here: crypto_wait_req need not poll it again
             self._callback(self.head.result)
         return self.head.result
 

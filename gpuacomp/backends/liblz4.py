@@ -9,12 +9,17 @@ import lz4.block
 from gpuacomp.backends.software import PageByPageBackend
 
 
-class LibLZ4Backend(PageByPageBackend):
-    def compress_page(self, page):
-        return lz4.block.compress(page, mode="default", store_size=False)
+def compress_page(page):
+    return lz4.block.compress(page, mode="default", store_size=False)
 
-    def decompress_block(self, block, capacity):
-        try:
-            return lz4.block.decompress(block, uncompressed_size=capacity)
-        except lz4.block.LZ4BlockError:
-            return None
+
+def decompress_block(block, capacity):
+    try:
+        return lz4.block.decompress(block, uncompressed_size=capacity)
+    except lz4.block.LZ4BlockError:
+        return None
+
+
+class LibLZ4Backend(PageByPageBackend):
+    def __init__(self):
+        super().__init__(compress_page, decompress_block)

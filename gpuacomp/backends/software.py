@@ -7,17 +7,15 @@ import numpy as np
 
 
 class PageByPageBackend:
-    """The backend interface over ``compress_page(page) -> bytes`` and
+    """The backend interface over a library's ``compress_page(page) -> bytes`` and
     ``decompress_block(block, capacity) -> bytes or None``.  As in the kernel's
     software drivers, every failure is -EINVAL."""
 
     name = "cpu"
 
-    def compress_page(self, page):
-        raise NotImplementedError
-
-    def decompress_block(self, block, capacity):
-        raise NotImplementedError
+    def __init__(self, compress_page, decompress_block):
+        self.compress_page = compress_page
+        self.decompress_block = decompress_block
 
     def compress(self, pages, slot, max_candidates=None):
         """``(data, lengths)`` as ``CPUBackend.compress``; ``max_candidates`` is ignored."""

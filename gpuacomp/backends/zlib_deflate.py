@@ -34,8 +34,5 @@ def decompress_block(block, capacity):
 
 
 class ZlibDeflateBackend(PageByPageBackend):
-    def compress_page(self, page):
-        return compress_page(page)
-
-    def decompress_block(self, block, capacity):
-        return decompress_block(block, capacity)
+    def __init__(self):
+        super().__init__(compress_page, decompress_block)

@@ -69,11 +69,10 @@ class Descriptor:
 
     __slots__ = ("op", "n", "pages", "data", "offsets", "lengths", "capacity", "queue",
                  "on_complete", "on_done", "on_enter", "want_crc", "status", "output_size",
-                 "output", "backend", "error", "done", "owner")
+                 "output", "backend", "error", "done")
 
     def __init__(self, op, *, pages=None, data=None, offsets=None, lengths=None,
-                 capacity, on_complete=None, on_done=None, on_enter=None, want_crc=False,
-                 owner=None):
+                 capacity, on_complete=None, on_done=None, on_enter=None, want_crc=False):
         self.op = op
         self.n = len(pages) if op == COMPRESS else len(lengths)
         self.pages = pages
@@ -86,7 +85,6 @@ class Descriptor:
         self.on_done = on_done
         self.on_enter = on_enter
         self.want_crc = want_crc
-        self.owner = owner  # the request or future this descriptor serves (for errors)
         self.status = None
         self.output_size = None
         self.output = None
@@ -96,12 +94,6 @@ class Descriptor:
 
     def __len__(self):
         return self.n
-
-    def input_bytes(self):
-        """Bytes the device reads: the pages, or the compressed blocks."""
-        if self.op == COMPRESS:
-            return int(self.pages.size)
-        return int(self.lengths.sum())
 
     def record(self, i=0):
         """The completion record of page ``i`` (once the engine has run the descriptor)."""
