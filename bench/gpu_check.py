@@ -5,7 +5,8 @@
 Sections: environment; correctness (GPU bytes == CPU bytes at several batch sizes,
 round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our speed
 (device-resident and host-to-host, 8-page latency); the acomp facade streaming against
-a direct batch; the zswap workload batched and sequential; nvCOMP LZ4 on the same pages.
+a direct batch; the zswap workload batched and sequential; nvCOMP LZ4 on the same pages;
+IAA's deflate (both drivers: GPU bytes == CPU bytes, speed) beside nvCOMP's Deflate.
 Prints a short table last; writes details as JSON to $OUT/gpu_check.json when $OUT is set.
 """
 
@@ -197,7 +198,7 @@ def check_speed(cp, gpu, cpu, pages, quick):
     for threads, registers in ((128, None), (256, None), (512, None), (1024, None)):
         variant = GPUBackend(threads_per_block=threads, max_registers=registers)
         seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
-        kernel = variant._compress_kernel
+        kernel = variant.kernels.compress_kernel
         usage = {}
         for what in ("regs_per_thread", "local_mem_per_thread", "shared_mem_per_block"):
             try:
@@ -218,7 +219,7 @@ def check_speed(cp, gpu, cpu, pages, quick):
     nb = [backend._as_numba(a) for a in (dev, d_out, d_len)]
     stream = backend._numba_stream(cp.cuda.get_current_stream())
     for last_phase in (1, 2, 3, 4):
-        launch = backend._compress_kernel[len(dev), backend.threads_per_block, stream]
+        launch = backend.kernels.compress_kernel[len(dev), backend.threads_per_block, stream]
         seconds, _, _ = device_time(cp, lambda: launch(nb[0], 4096, nb[1], gpu._slot, nb[2],
                                                        gpu.candidates, last_phase))
         out[f"phase_1_to_{last_phase}_ms_{len(dev)}"] = seconds * 1e3
@@ -296,26 +297,80 @@ def check_nvcomp(cp, pages, quick):
     host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
     dev = cp.asarray(host).reshape(-1)
     out["version"] = getattr(nvcomp, "__version__", "?")
-    stream = cp.cuda.Stream()  # events on the stream nvCOMP runs on, not its private one
     for chunk in (4096, 65536):
-        codec = nvcomp.Codec(algorithm="LZ4", uncomp_chunk_size=chunk, cuda_stream=stream.ptr,
-                             bitstream_kind=nvcomp.BitstreamKind.NVCOMP_NATIVE)
-        src = nvcomp.as_array(dev)
-        encoded = codec.encode(src)
-        cp.cuda.Device().synchronize()
-        with stream:
-            enc, _, _ = device_time(cp, lambda: codec.encode(src), repeat=5)
-            dec, _, _ = device_time(cp, lambda: codec.decode(encoded), repeat=5)
-        decoded = cp.asarray(codec.decode(encoded)).view(cp.uint8)
-        out[f"chunk_{chunk}"] = dict(
-            ratio=host.nbytes / encoded.buffer_size, compress_GBps=host.nbytes / enc / 1e9,
-            decompress_GBps=host.nbytes / dec / 1e9,
-            round_trip=bool(cp.array_equal(decoded.reshape(-1), dev)))
+        out[f"chunk_{chunk}"] = nvcomp_figures(cp, nvcomp, "LZ4", chunk, dev)
         print(chunk, out[f"chunk_{chunk}"], flush=True)
-        # Release nvCOMP's objects while its stream lives (a run that left them to the
-        # interpreter's exit crashed).
-        del codec, src, encoded, decoded
+    return out
+
+
+def nvcomp_figures(cp, nvcomp, algorithm, chunk, dev):
+    """nvCOMP's ``algorithm`` on the device array ``dev`` in chunks of ``chunk`` bytes."""
+    stream = cp.cuda.Stream()  # events on the stream nvCOMP runs on, not its private one
+    codec = nvcomp.Codec(algorithm=algorithm, uncomp_chunk_size=chunk, cuda_stream=stream.ptr,
+                         bitstream_kind=nvcomp.BitstreamKind.NVCOMP_NATIVE)
+    src = nvcomp.as_array(dev)
+    encoded = codec.encode(src)
     cp.cuda.Device().synchronize()
+    with stream:
+        enc, _, _ = device_time(cp, lambda: codec.encode(src), repeat=5)
+        dec, _, _ = device_time(cp, lambda: codec.decode(encoded), repeat=5)
+    decoded = cp.asarray(codec.decode(encoded)).view(cp.uint8)
+    figures = dict(ratio=dev.nbytes / encoded.buffer_size, compress_GBps=dev.nbytes / enc / 1e9,
+                   decompress_GBps=dev.nbytes / dec / 1e9,
+                   round_trip=bool(cp.array_equal(decoded.reshape(-1), dev)))
+    # Release nvCOMP's objects while its stream lives (a run that left them to the
+    # interpreter's exit crashed).
+    del codec, src, encoded, decoded
+    cp.cuda.Device().synchronize()
+    return figures
+
+
+def check_deflate(cp, pages, quick):
+    """Both IAA deflate drivers: GPU bytes == CPU bytes, zlib decodes them, speed; nvCOMP's
+    Deflate at 4 KiB chunks as the anchor."""
+    import zlib
+
+    import gpuacomp
+
+    out = section("deflate")
+    rng = np.random.default_rng(11)
+    mixed = pages[:4096].copy()
+    mixed[::17] = rng.integers(0, 256, (len(mixed[::17]), 4096), dtype=np.uint8)
+    mixed[5::31] = 0
+    n = 1 << 14 if quick else 1 << 16
+    host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
+    all_ok = True
+    for driver in ("deflate-iaa", "deflate-iaa-dynamic"):
+        gpu = gpuacomp.Compressor(driver, device="gpu")
+        cpu = gpuacomp.Compressor(driver, device="cpu")
+        row = {}
+        for size in (1, 64, 4096):
+            g, c = gpu.compress(mixed[:size]), cpu.compress(mixed[:size])
+            row[f"identical_{size}"] = same_bytes(g, c)
+            row[f"round_trip_{size}"] = bool(np.array_equal(gpu.decompress(g), mixed[:size]))
+        ref = gpu.compress(mixed)
+        row["zlib_decodes_gpu"] = all(zlib.decompress(ref.page(i), -12) == mixed[i].tobytes()
+                                      for i in range(0, len(mixed), 7))
+        all_ok &= all(row.values())
+        dev = cp.asarray(host)
+        batch = gpu.compress(dev)
+        comp, _, _ = device_time(cp, lambda: gpu.compress(dev), repeat=3)
+        decomp, _, _ = device_time(cp, lambda: gpu.decompress(batch), repeat=3)
+        row.update(ratio=batch.to_host().ratio, resident_compress_GBps=host.nbytes / comp / 1e9,
+                   resident_decompress_GBps=host.nbytes / decomp / 1e9)
+        walls = wall_times(lambda: cpu.compress(host[:4096]), 3)
+        row["cpu_all_cores_GBps"] = host[:4096].nbytes / statistics.median(walls) / 1e9
+        out[driver] = row
+        print(driver, row, flush=True)
+        del dev, batch
+    try:
+        from nvidia import nvcomp
+        dev = cp.asarray(host).reshape(-1)
+        out["nvcomp_deflate_4096"] = nvcomp_figures(cp, nvcomp, "Deflate", 4096, dev)
+        print("nvcomp deflate 4096", out["nvcomp_deflate_4096"], flush=True)
+    except ImportError as exc:
+        out["nvcomp_deflate_4096"] = f"nvidia.nvcomp not importable: {exc}"
+    out["all_ok"] = bool(all_ok)
     return out
 
 
@@ -323,7 +378,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=".corpus", help="page files to tile (default .corpus)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--stages", default="correctness,ceilings,speed,facade,zswap,nvcomp",
+    parser.add_argument("--stages",
+                        default="correctness,ceilings,speed,facade,zswap,nvcomp,deflate",
                         help="comma-separated stages to run (default: all)")
     args = parser.parse_args(argv)
 
@@ -345,7 +401,8 @@ def main(argv=None):
               ("speed", lambda: check_speed(cp, gpu, cpu, pages, args.quick)),
               ("facade", lambda: check_facade(pages, args.quick)),
               ("zswap", lambda: check_zswap(pages, args.quick)),
-              ("nvcomp", lambda: check_nvcomp(cp, pages, args.quick))]
+              ("nvcomp", lambda: check_nvcomp(cp, pages, args.quick)),
+              ("deflate", lambda: check_deflate(cp, pages, args.quick))]
     chosen = args.stages.split(",")
     for name, stage in stages:
         if name not in chosen:
@@ -359,7 +416,9 @@ def main(argv=None):
     RESULTS["wall_s"] = time.perf_counter() - t0
     save()
     print_table()
-    return 0 if RESULTS.get("correctness", {}).get("all_ok") else 1
+    correct = all(RESULTS.get(stage, {}).get("all_ok", True)
+                  for stage in ("correctness", "deflate"))
+    return 0 if correct and "all_ok" in RESULTS.get("correctness", {}) else 1
 
 
 def save():
@@ -395,6 +454,8 @@ def print_table():
         print(f"zswap {key:26s} {value}")
     for key, value in nv.items():
         print(f"nvcomp {key:25s} {value}")
+    for key, value in RESULTS.get("deflate", {}).items():
+        print(f"deflate {key:24s} {value}")
 
 
 if __name__ == "__main__":

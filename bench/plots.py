@@ -27,3 +27,15 @@ def save_plots(results, runners, outdir):
         finally:
             plt.close(fig)
     return paths, None
+
+
+def ratio_against_speed(axes, rows, title, ylabel="ratio"):
+    """One labelled point per codec of ``rows`` ({name: {"ratio", "compress_mb_s"}})."""
+    for codec, r in rows.items():
+        axes.scatter(r["compress_mb_s"]["median"], r["ratio"], s=40)
+        axes.annotate(codec, (r["compress_mb_s"]["median"], r["ratio"]), fontsize=7,
+                      xytext=(4, 2), textcoords="offset points")
+    axes.set_xscale("log")
+    axes.set_xlabel("compress MB/s (median)")
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)

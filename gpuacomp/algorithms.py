@@ -2,7 +2,8 @@
 
 As in the kernel's crypto API, an algorithm name (cra_name, ``"lz4"``) has drivers
 (cra_driver_name) with priorities; a lookup by name gets the highest-priority driver
-that can run here, a lookup by driver name gets exactly that driver.  The accelerator's
+that can run here (of equal priorities, the one registered first: ``"deflate"`` gets
+``deflate-iaa``), a lookup by driver name gets exactly that driver.  The accelerator's
 drivers are always registered: they run on the GPU or on their CPU path, with the same
 bytes.  The kernel's software drivers are registered when their library is installed.
 """
@@ -39,6 +40,11 @@ class Algorithm:
         return lz4_codec.compress_bound(n)
 
     @property
+    def format(self):
+        """What one compressed page is, in words."""
+        return "raw DEFLATE stream" if self.name == "deflate" else "LZ4 block"
+
+    @property
     def unavailable_reason(self):
         """Why this driver cannot run here, or ``None`` when it can."""
         if self.requires and importlib.util.find_spec(self.requires) is None:
@@ -51,6 +57,12 @@ ALGORITHMS = (
     Algorithm("lz4", "lz4-gpuacomp", ACCELERATOR_PRIORITY, ("gpu", "cpu"),
               "per-page LZ4 block, GPU batches or the same bytes on the CPU "
               f"(default {lz4_codec.DEFAULT_CANDIDATES} candidates per position)"),
+    Algorithm("deflate", "deflate-iaa", ACCELERATOR_PRIORITY, ("gpu", "cpu"),
+              "IAA's raw DEFLATE, 4 KiB window, fixed Huffman codes; GPU batches or the same "
+              "bytes on the CPU"),
+    Algorithm("deflate", "deflate-iaa-dynamic", ACCELERATOR_PRIORITY, ("gpu", "cpu"),
+              "IAA's raw DEFLATE, 4 KiB window, each page's own Huffman codes (or a fixed "
+              "or stored block where smaller); GPU batches or the same bytes on the CPU"),
     Algorithm("lz4", "lz4-generic", SOFTWARE_PRIORITY, ("cpu",),
               "liblz4's LZ4_compress_default, page by page (the kernel's software lz4)",
               accelerated=False, requires="lz4"),

@@ -28,8 +28,9 @@ class Compressor:
     Parameters
     ----------
     algorithm : str
-        An algorithm name (``"lz4"``) or a driver name (``"lz4-gpuacomp"``,
-        ``"lz4-generic"``); see ``gpuacomp.available_algorithms()``.
+        An algorithm name (``"lz4"``, ``"deflate"``) or a driver name
+        (``"lz4-gpuacomp"``, ``"deflate-iaa"``, ``"deflate-iaa-dynamic"``, ``"lz4-generic"``,
+        ``"deflate-generic"``); see ``gpuacomp.available_algorithms()``.
     device : {"auto", "gpu", "cpu"}, optional
         Where batches run; default ``$GPUACOMP_DEVICE`` or ``"auto"``.  ``auto`` falls
         back to the CPU and records why in ``backend_reason``.
@@ -158,7 +159,8 @@ class Compressor:
             code = int(status[i])
             size = self._page_size_of(compressed, page_size)
             raise DecompressionError(
-                i, code, f"page {i}: not a valid LZ4 block of {size} bytes ({_errno_name(code)});"
+                i, code, f"page {i}: not a valid {self.algorithm.format} of {size} bytes "
+                f"({_errno_name(code)});"
                 f" {len(failed)} of {len(status)} pages failed")
         return out
 

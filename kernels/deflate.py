@@ -2,7 +2,10 @@
 CUDA (device functions), as ``kernels/lz4.py``.
 
 ``inflate_page`` decodes stored, fixed-Huffman and dynamic-Huffman blocks with canonical
-Huffman decoding (one bit at a time: count of codes per length, symbols in code order).
+Huffman decoding: a table indexed by the next ``FAST_BITS`` bits gives the symbols of the
+short (frequent) codes at once; longer codes, and bits that run out, take the canonical
+way one bit at a time (count of codes per length, symbols in code order).  The table
+only ever answers what the bitwise way would, so both give the same results.
 Every read of the input, every code set and every back-reference is checked before it
 is used, so malformed input gives ``-EINVAL`` (``-EOVERFLOW`` when the output would pass
 its capacity) and never a read or write out of bounds.  Code sets follow zlib's rules:
@@ -23,6 +26,8 @@ MAX_BITS = 15
 MAX_LITLEN_CODES = 288
 MAX_DIST_CODES = 30
 MAX_CODE_LENGTHS = 320  # 286 literal/length + 30 distance code lengths, with room
+FAST_BITS = 9  # the fast table covers codes of up to 9 bits (most literals and lengths)
+FAST_ENTRIES = 1 << FAST_BITS
 
 STATE_IP, STATE_BITS, STATE_COUNT = 0, 1, 2
 OUT_OF_INPUT = -1
@@ -105,10 +110,64 @@ def _decode(src, slen, state, counts, symbols):
     return np.int64(BAD_CODE)
 
 
-def _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, dcounts, dsymbols):
+def _fill(src, slen, state, need):
+    """Buffer at least ``need`` bits where the input has them; returns the bits buffered."""
+    buffer = state[STATE_BITS]
+    count = state[STATE_COUNT]
+    ip = state[STATE_IP]
+    while count < need and ip < slen:
+        buffer |= np.int64(src[ip]) << count
+        ip += 1
+        count += 8
+    state[STATE_IP] = ip
+    state[STATE_BITS] = buffer
+    state[STATE_COUNT] = count
+    return count
+
+
+def _fast_table(lengths, start, n, counts, next_code, table):
+    """Fill ``table`` for the code of ``lengths[start:start+n]`` (``counts`` from
+    ``_construct``): the entry of each ``FAST_BITS``-bit input whose first bits are a code
+    of at most ``FAST_BITS`` bits is ``symbol << 4 | length``; every other entry is 0."""
+    for e in range(FAST_ENTRIES):
+        table[e] = 0
+    code = 0
+    for length in range(1, FAST_BITS + 1):
+        if length > 1:
+            code = (code + counts[length - 1]) << 1
+        next_code[length] = code
+    for s in range(n):
+        length = lengths[start + s]
+        if length == 0 or length > FAST_BITS:
+            continue
+        code = next_code[length]
+        next_code[length] = code + 1
+        # Codes arrive most significant bit first: index by the reversed code.
+        reversed_code = 0
+        for _ in range(length):
+            reversed_code = (reversed_code << 1) | (code & 1)
+            code >>= 1
+        for fill in range(1 << (FAST_BITS - length)):
+            table[reversed_code | (fill << length)] = (s << 4) | length
+
+
+def _decode_fast(src, slen, state, counts, symbols, table):
+    """``_decode``, with the codes of the fast table taken in one step."""
+    available = _fill(src, slen, state, FAST_BITS)
+    entry = np.int64(table[state[STATE_BITS] & (FAST_ENTRIES - 1)])
+    length = entry & 15
+    if length != 0 and length <= available:
+        state[STATE_BITS] >>= length
+        state[STATE_COUNT] -= length
+        return entry >> 4
+    return _decode(src, slen, state, counts, symbols)
+
+
+def _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, ltable, dcounts, dsymbols,
+           dtable):
     """Decode one Huffman block's symbols into ``dst[op:]``: the new ``op`` or -errno."""
     while True:
-        symbol = _decode(src, slen, state, lcounts, lsymbols)
+        symbol = _decode_fast(src, slen, state, lcounts, lsymbols, ltable)
         if symbol < 0:
             return np.int64(-EINVAL)
         if symbol < 256:
@@ -126,7 +185,7 @@ def _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, dcounts, dsymbols)
             if extra < 0:
                 return np.int64(-EINVAL)
             length = LENGTH_BASE[symbol] + extra
-            symbol = _decode(src, slen, state, dcounts, dsymbols)
+            symbol = _decode_fast(src, slen, state, dcounts, dsymbols, dtable)
             if symbol < 0 or symbol >= 30:
                 return np.int64(-EINVAL)
             extra = _bits(src, slen, state, DIST_EXTRA[symbol])
@@ -145,10 +204,11 @@ def _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, dcounts, dsymbols)
 
 def _stored(src, slen, state, dst, op, cap):
     """Copy a stored block: the new ``op`` or -errno."""
-    # The block's bytes start at the next byte boundary: drop the partial byte's bits.
+    # The block's bytes start at the next byte boundary: drop the partial byte's bits
+    # and give back the whole bytes the fast decoding buffered ahead.
+    ip = state[STATE_IP] - (state[STATE_COUNT] >> 3)
     state[STATE_BITS] = 0
     state[STATE_COUNT] = 0
-    ip = state[STATE_IP]
     if slen - ip < 4:
         return np.int64(-EINVAL)
     length = np.int64(src[ip]) | (np.int64(src[ip + 1]) << 8)
@@ -167,7 +227,7 @@ def _stored(src, slen, state, dst, op, cap):
     return op + length
 
 
-def _fixed_codes(lengths, lcounts, loffsets, lsymbols, dcounts, dsymbols):
+def _fixed_codes(lengths, lcounts, loffsets, lsymbols, ltable, dcounts, dsymbols, dtable):
     for s in range(144):
         lengths[s] = 8
     for s in range(144, 256):
@@ -177,13 +237,15 @@ def _fixed_codes(lengths, lcounts, loffsets, lsymbols, dcounts, dsymbols):
     for s in range(280, MAX_LITLEN_CODES):
         lengths[s] = 8
     _construct(lengths, 0, MAX_LITLEN_CODES, lcounts, loffsets, lsymbols)
+    _fast_table(lengths, 0, MAX_LITLEN_CODES, lcounts, loffsets, ltable)
     for s in range(MAX_DIST_CODES):
         lengths[s] = 5
     _construct(lengths, 0, MAX_DIST_CODES, dcounts, loffsets, dsymbols)
+    _fast_table(lengths, 0, MAX_DIST_CODES, dcounts, loffsets, dtable)
 
 
-def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, dcounts,
-                   dsymbols):
+def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, ltable, dcounts,
+                   dsymbols, dtable):
     """Read a dynamic block's code sets: 0, or -EINVAL."""
     nlen = _bits(src, slen, state, 5)
     ndist = _bits(src, slen, state, 5)
@@ -244,18 +306,21 @@ def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, dcoun
     left = _construct(lengths, 19 + nlen, ndist, dcounts, loffsets, dsymbols)
     if left < 0 or (left > 0 and dcounts[0] + dcounts[1] != ndist):
         return np.int64(-EINVAL)
+    _fast_table(lengths, 19, nlen, lcounts, loffsets, ltable)
+    _fast_table(lengths, 19 + nlen, ndist, dcounts, loffsets, dtable)
     return np.int64(0)
 
 
-def inflate_page(src, slen, dst, cap, state, lengths, lcounts, loffsets, lsymbols, dcounts,
-                 dsymbols):
+def inflate_page(src, slen, dst, cap, state, lengths, lcounts, loffsets, lsymbols, ltable,
+                 dcounts, dsymbols, dtable):
     """Decode the raw DEFLATE stream ``src[0:slen]`` into ``dst[0:cap]``.
 
     Returns the decoded length, ``-EOVERFLOW`` if the output would pass ``cap``, or
     ``-EINVAL`` for a malformed stream.  Bytes after the final block are ignored, as
     zlib leaves them unused.  Workspace: ``state`` int64[3]; ``lengths`` of
     MAX_CODE_LENGTHS; ``lcounts``, ``dcounts``, ``loffsets`` of MAX_BITS + 1;
-    ``lsymbols`` of MAX_LITLEN_CODES and ``dsymbols`` of MAX_DIST_CODES.
+    ``lsymbols`` of MAX_LITLEN_CODES, ``dsymbols`` of MAX_DIST_CODES, and the fast
+    tables ``ltable`` and ``dtable`` of FAST_ENTRIES (int16 or wider).
     """
     state[STATE_IP] = 0
     state[STATE_BITS] = 0
@@ -269,19 +334,22 @@ def inflate_page(src, slen, dst, cap, state, lengths, lcounts, loffsets, lsymbol
         if kind == 0:
             op = _stored(src, slen, state, dst, op, cap)
         elif kind == 1:
-            _fixed_codes(lengths, lcounts, loffsets, lsymbols, dcounts, dsymbols)
-            op = _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, dcounts, dsymbols)
+            _fixed_codes(lengths, lcounts, loffsets, lsymbols, ltable, dcounts, dsymbols,
+                         dtable)
+            op = _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, ltable, dcounts,
+                        dsymbols, dtable)
         elif kind == 2:
             err = _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols,
-                                 dcounts, dsymbols)
+                                 ltable, dcounts, dsymbols, dtable)
             if err < 0:
                 return err
-            op = _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, dcounts, dsymbols)
+            op = _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, ltable, dcounts,
+                        dsymbols, dtable)
         else:
             return np.int64(-EINVAL)
         if op < 0 or last == 1:
             return op
 
 
-CODEC_FUNCTIONS = ("_bits", "_construct", "_decode", "_codes", "_stored", "_fixed_codes",
-                   "_dynamic_codes", "inflate_page")
+CODEC_FUNCTIONS = ("_bits", "_construct", "_decode", "_fill", "_fast_table", "_decode_fast",
+                   "_codes", "_stored", "_fixed_codes", "_dynamic_codes", "inflate_page")

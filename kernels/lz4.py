@@ -119,18 +119,20 @@ def _same_key(src, i, j):
             and src[i + 2] == src[j + 2] and src[i + 3] == src[j + 3])
 
 
-def best_match(src, i, prev, match_end_limit, max_candidates, cap):
+def best_match(src, i, prev, match_end_limit, max_candidates, cap, window):
     """The best candidate at ``i`` as ``(length, offset)``; length 0 when there is none.
 
     Candidates are compared on their length up to ``cap`` (the parse uses
     ``SELECT_CAP``); a candidate that reaches ``cap`` ends the search, since no later
     one can beat it.  ``prev`` is a hash chain: links whose key differs are skipped.
+    Only positions at most ``window`` bytes back count (chains run backwards, so the
+    first one beyond it ends the search).
     """
     best_length = 0
     best_offset = 0
     found = 0
     j = prev[i]
-    while j >= 0 and found < max_candidates:
+    while j >= 0 and found < max_candidates and i - j <= window:
         if _same_key(src, i, j):
             found += 1
             # Only a candidate that also matches at best_length can beat the best.
@@ -173,7 +175,8 @@ def encode_page(src, n, prev, dst, cap, max_candidates):
         if prev[i] < 0:  # most positions of incompressible data: skip the call
             i += 1
             continue
-        length, offset = best_match(src, i, prev, match_end_limit, max_candidates, SELECT_CAP)
+        length, offset = best_match(src, i, prev, match_end_limit, max_candidates, SELECT_CAP,
+                                    MAX_PAGE_SIZE)
         if length == SELECT_CAP:
             length = extend_match(src, i, i - offset, length, match_end_limit)
         if length == 0:
@@ -190,16 +193,25 @@ def encode_page(src, n, prev, dst, cap, max_candidates):
 
 
 def hash_chain(src, n, head, base, prev):
-    """Link each match-start position to the last earlier position of the same hash.
+    """Link each LZ4 match-start position of a page of ``n`` bytes (``link_positions``
+    with a table of ``1 << HASH_LOG`` entries)."""
+    link_positions(src, n - MATCH_START_MARGIN, head, HASH_LOG, base, prev)
 
-    ``head`` is a table of ``1 << HASH_LOG`` int32 entries shared by consecutive pages:
+
+def link_positions(src, count, head, hash_log, base, prev):
+    """Link each position ``i < count`` to the last earlier position of the same hash of
+    its 4-byte key (``src[i + 3]`` must exist), or -1.
+
+    ``head`` is a table of ``1 << hash_log`` entries shared by consecutive pages:
     entries below ``base`` belong to earlier pages and read as empty, so the table is
-    never cleared between pages.  The caller advances ``base`` by ``n`` per page.
+    never cleared between pages.  The caller advances ``base`` by the page size.  The
+    table's size changes only the collisions, which ``best_match`` skips, never a match.
     """
-    for i in range(n - MATCH_START_MARGIN):
-        key = (np.uint32(src[i]) | (np.uint32(src[i + 1]) << 8)
-               | (np.uint32(src[i + 2]) << 16) | (np.uint32(src[i + 3]) << 24))
-        h = ((key * np.uint32(2654435761)) & np.uint32(0xFFFFFFFF)) >> (32 - HASH_LOG)
+    for i in range(count):
+        key = (np.uint64(src[i]) | (np.uint64(src[i + 1]) << 8)
+               | (np.uint64(src[i + 2]) << 16) | (np.uint64(src[i + 3]) << 24))
+        # (a 64-bit product: the simulator's numpy scalars warn when 32 bits wrap)
+        h = ((key * np.uint64(2654435761)) & np.uint64(0xFFFFFFFF)) >> np.uint64(32 - hash_log)
         last = head[h]
         if last >= base:
             prev[i] = last - base
@@ -294,6 +306,6 @@ def decode_block(src, slen, dst, cap):
 
 CODEC_FUNCTIONS = (
     "_length_field_size", "_write_length", "sequence_size", "write_sequence", "_same_key",
-    "best_match", "extend_match", "encode_page", "hash_chain", "_read_length",
-    "parse_sequence", "decode_block",
+    "best_match", "extend_match", "encode_page", "hash_chain", "link_positions",
+    "_read_length", "parse_sequence", "decode_block",
 )

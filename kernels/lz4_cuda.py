@@ -206,7 +206,8 @@ def build(threads=256, max_registers=None):
             cuda.syncthreads()
             # Phase 2: every position's best match, measured up to the cap.
             for i in range(tid, starts if last_phase >= 2 else 0, threads):
-                length, offset = best_match(src, i, prev, end_limit, max_candidates, select_cap)
+                length, offset = best_match(src, i, prev, end_limit, max_candidates, select_cap,
+                                            page_capacity)
                 short_length[i] = length
                 short_offset[i] = offset
                 if length > 0:

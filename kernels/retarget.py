@@ -8,13 +8,16 @@ lets one source serve both ``numba.njit`` and ``numba.cuda.jit(device=True)``.
 import types
 
 
-def compile_functions(module, names, decorate):
+def compile_functions(module, names, decorate, uses=None):
     """Return a namespace of ``module``'s functions ``names``, each wrapped by ``decorate``.
 
     Calls between them resolve to the wrapped versions; other globals (constants,
-    numpy) are the module's.
+    numpy) are the module's.  ``uses`` is a namespace this function returned for another
+    codec module, compiled for the same target: the functions this one imports from it.
     """
     namespace = dict(vars(module))
+    if uses is not None:
+        namespace.update(vars(uses))
     for name in names:
         func = getattr(module, name)
         clone = types.FunctionType(func.__code__, namespace, func.__name__,

@@ -139,7 +139,7 @@ def test_engine_overhead_runs(tmp_path):
 def test_every_runner_reports_and_draws(tmp_path):
     report, proc = run_bench([*QUICK, "--device", "cpu"], tmp_path)
     runners = report["runners"]
-    assert list(runners) == ["throughput", "sweep", "baselines", "latency", "nvcomp"]
+    assert list(runners) == ["throughput", "sweep", "baselines", "deflate", "latency", "nvcomp"]
     assert not any("error" in r for r in runners.values()), runners
     sweep = runners["sweep"]["compress_mb_s"]["cpu_all"]
     assert set(sweep) == {"1", "8", "64"} and all(v["median"] > 0 for v in sweep.values())
@@ -151,15 +151,22 @@ def test_every_runner_reports_and_draws(tmp_path):
     assert {"liblz4 default", "zlib -1 (raw)", "zlib -6 (raw)"} <= set(rows)
     assert all(r["ratio"] > 1 and r["compress_mb_s"]["median"] > 0 for r in rows.values())
     assert "skipped" in runners["nvcomp"]
+    deflate = next(iter(runners["deflate"]["sources"].values()))
+    assert {"deflate-iaa (cpu, 1 thread)", "deflate-iaa-dynamic (cpu, all threads)",
+            "zlib -1 fixed, 4 KiB window"} <= set(deflate["rows"])
+    assert all(r["ratio"] > 1 and r["compress_mb_s"]["median"] > 0
+               for r in deflate["rows"].values())
+    assert [t["target"] for t in deflate["targets"]][0].startswith("deflate-iaa ratio")
     names = sorted(os.path.basename(p) for p in report["plots"])
-    assert names == ["baselines.png", "latency.png", "sweep.png", "throughput.png"]
+    assert names == ["baselines.png", "deflate.png", "latency.png", "sweep.png",
+                     "throughput.png"]
     for path in report["plots"]:
         assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "out" / "results.json").exists()
     assert "[" in proc.stderr and "/" in proc.stderr  # the progress bar
 
 
-@pytest.mark.parametrize("runner", ["sweep", "latency", "baselines", "nvcomp"])
+@pytest.mark.parametrize("runner", ["sweep", "latency", "baselines", "deflate", "nvcomp"])
 def test_each_runner_alone(tmp_path, runner):
     report, _ = run_bench([*QUICK, "--device", "cpu", "--only", runner], tmp_path)
     assert list(report["runners"]) == [runner]

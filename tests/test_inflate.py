@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from bench.fuzz import agrees, output_before_error, zlib_verdict
+from bench.fuzz import agrees, passes_capacity_before_error, zlib_verdict
 from gpuacomp.backends.inflate import inflate, inflate_batch
 from gpuacomp.device import simulator_enabled
 
@@ -103,7 +103,7 @@ def test_edited_streams_agree_with_zlib(page, data):
                     reason="runs the CUDA kernel in numba's simulator (NUMBA_ENABLE_CUDASIM=1)")
 def test_the_same_decoder_as_a_cuda_kernel():
     from gpuacomp.kernels import deflate_cuda
-    kernel = deflate_cuda.build()
+    _, kernel = deflate_cuda.build()
     pages = edge_pages()[2:5]
     blocks = [deflate(p, 6, 12) for p in pages] + [b"\xff\xff\xff", deflate(pages[2])[:20]]
     lengths = np.array([len(b) for b in blocks], np.int64)
@@ -122,10 +122,24 @@ def test_found_by_the_fuzzer_an_error_after_the_output_is_full():
     # room for 462 ours reports the overflow first.  Both are failures; with room for
     # the whole output it must be the error (bench.fuzz, seed 1, case 729489).
     block = bytes.fromhex(FUZZ_729489)
-    assert output_before_error(block) == 463
+    assert passes_capacity_before_error(block, 462)
+    assert not passes_capacity_before_error(block, 463)
     assert inflate(block, 462) == EOVERFLOW
     assert inflate(block, PAGE) == EINVAL and zlib_verdict(block, PAGE) == EINVAL
     assert agrees(block, 462, zlib_verdict(block, 462), inflate(block, 462))
+
+
+def test_found_by_the_fuzzer_a_long_match_then_a_bad_code_in_one_byte():
+    # A fixed block's runs fill more than 9 bytes, then a distance code zlib refuses
+    # (30 or 31) follows within the same input byte; fed a byte at a time, zlib drops
+    # that byte's output with the error, which once hid that it had passed the capacity
+    # (bench.fuzz, seed 2026, case 42995).
+    block = bytes.fromhex("edd0811000000003217f90f79cc7ae142a0c183060c0800103060c183060c0"
+                          "8081f73901")
+    assert zlib_verdict(block, PAGE) == EINVAL and inflate(block, PAGE) == EINVAL
+    assert passes_capacity_before_error(block, 100)
+    assert inflate(block, 9) == EOVERFLOW
+    assert agrees(block, 9, zlib_verdict(block, 9), inflate(block, 9))
 
 
 FUZZ_729489 = (

@@ -5,6 +5,7 @@ same run, each page compressed alone: liblz4 (default and HC), zstd -1, zlib -1 
 import zlib
 
 from bench.common import fmt_stat, markdown_table, throughput
+from bench.plots import ratio_against_speed
 
 TITLE = "baselines: other codecs on the same pages"
 
@@ -111,13 +112,4 @@ def _figures(ctx, nbytes, compressed, compress, decompress):
 
 def plot(result, axes):
     name, rows = next(iter(result["sources"].items()))
-    for codec, r in rows.items():
-        axes.scatter(r["compress_mb_s"]["median"], r["ratio"], s=40)
-        axes.annotate(codec, (r["compress_mb_s"]["median"], r["ratio"]), fontsize=7,
-                      xytext=(4, 2), textcoords="offset points")
-    axes.set_xscale("log")
-    axes.set_xlabel("compress MB/s (median)")
-    axes.set_ylabel("ratio")
-    axes.set_title(f"codecs on {name}: ratio against speed")
-
-
+    ratio_against_speed(axes, rows, f"codecs on {name}: ratio against speed")

@@ -1,13 +1,24 @@
-"""Where batches run.  ``load`` builds the backend that ``gpuacomp.device`` chose;
-``load_software`` the library behind one of the kernel's software drivers."""
+"""Where batches run.  ``load`` builds the backend of an accelerated driver on the device
+that ``gpuacomp.device`` chose; ``load_software`` the library behind one of the kernel's
+software drivers."""
+
+# The accelerator's drivers that write IAA's deflate, by the Huffman mode they use.
+DEFLATE_MODES = {"deflate-iaa": "fixed", "deflate-iaa-dynamic": "dynamic"}
 
 
-def load(name, threads=None):
+def load(algorithm, name, threads=None):
+    """The backend of ``algorithm`` (an accelerated ``Algorithm``) on ``name``: "cpu",
+    "gpu" or "gpu-sim"."""
+    mode = DEFLATE_MODES.get(algorithm.driver)
     if name == "cpu":
+        if mode is not None:
+            from gpuacomp.backends.deflate_cpu import DeflateCPUBackend
+            return DeflateCPUBackend(mode, threads)
         from gpuacomp.backends.cpu import CPUBackend
         return CPUBackend(threads)
-    from gpuacomp.backends.gpu import GPUBackend
-    return GPUBackend(simulator=(name == "gpu-sim"))
+    from gpuacomp.backends.gpu import DeflateKernels, GPUBackend
+    kernels = DeflateKernels(mode) if mode is not None else None
+    return GPUBackend(simulator=(name == "gpu-sim"), kernels=kernels)
 
 
 def load_software(algorithm):

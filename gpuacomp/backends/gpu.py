@@ -1,4 +1,5 @@
-"""GPU backend: the LZ4 kernels of ``gpuacomp.kernels.lz4_cuda``, CuPy memory and streams.
+"""GPU backend: the CUDA kernels of one codec (``kernels/lz4_cuda.py`` or
+``kernels/deflate_cuda.py``), CuPy memory and streams.
 
 Device-resident input (CuPy) stays on the device: one launch, results as CuPy arrays
 on CuPy's current stream, no synchronisation.  Host input goes through pinned staging
@@ -48,11 +49,60 @@ class GPUBatchError(DeviceLost):
     """A CUDA call failed while a batch was on the device (the engine stops using it)."""
 
 
+def _configured(kernel, grid, block, stream):
+    return kernel[grid, block] if stream is None else kernel[grid, block, stream]
+
+
+class LZ4Kernels:
+    """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress,
+    a thread per page to decompress."""
+
+    def __init__(self, threads_per_block, max_registers=None):
+        self.threads_per_block = threads_per_block
+        self.compress_kernel, self.decompress_kernel = lz4_cuda.build(threads_per_block,
+                                                                      max_registers)
+
+    def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates):
+        _configured(self.compress_kernel, pages.shape[0], self.threads_per_block, stream)(
+            pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
+
+    def decompress(self, stream, data, offsets, lengths, out, produced):
+        grid = -(-out.shape[0] // lz4_cuda.DECODE_THREADS)
+        _configured(self.decompress_kernel, grid, lz4_cuda.DECODE_THREADS, stream)(
+            data, offsets, lengths, out, produced)
+
+
+class DeflateKernels:
+    """The IAA-compatible deflate kernels (``mode`` "fixed" or "dynamic"): a thread per
+    page both ways."""
+
+    def __init__(self, mode):
+        from gpuacomp.kernels import deflate_cuda, deflate_encode
+
+        self._threads = deflate_cuda.THREADS
+        self.mode = deflate_encode.MODES[mode]
+        self.compress_kernel, self.decompress_kernel = deflate_cuda.build()
+
+    def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates):
+        grid = -(-pages.shape[0] // self._threads)
+        _configured(self.compress_kernel, grid, self._threads, stream)(
+            pages, page_size, data, slot, lengths, max_candidates, self.mode)
+
+    def decompress(self, stream, data, offsets, lengths, out, produced):
+        grid = -(-out.shape[0] // self._threads)
+        _configured(self.decompress_kernel, grid, self._threads, stream)(
+            data, offsets, lengths, out, produced)
+
+
 class GPUBackend:
-    """Runs batches with the CUDA kernels (``simulator=True``: numba's CUDA simulator)."""
+    """Runs batches with the CUDA kernels (``simulator=True``: numba's CUDA simulator).
+
+    ``kernels`` is the codec's kernel set (default: LZ4 with ``threads_per_block``
+    threads per page and at most ``max_registers`` registers per thread).
+    """
 
     def __init__(self, simulator=False, threads_per_block=None, max_registers=None,
-                 chunk_pages=DEFAULT_CHUNK_PAGES):
+                 chunk_pages=DEFAULT_CHUNK_PAGES, kernels=None):
         from numba import cuda
 
         self._cuda = cuda
@@ -61,8 +111,7 @@ class GPUBackend:
         # The simulator pays an OS thread per CUDA thread; the bytes do not depend on it.
         self.threads_per_block = threads_per_block or (32 if simulator else 256)
         self.chunk_pages = chunk_pages
-        self._compress_kernel, self._decompress_kernel = lz4_cuda.build(
-            self.threads_per_block, max_registers)
+        self.kernels = kernels or LZ4Kernels(self.threads_per_block, max_registers)
         if not simulator:
             import cupy
             import cupyx
@@ -85,9 +134,8 @@ class GPUBackend:
             data = np.empty(n * slot, np.uint8)
             lengths = np.empty(n, np.int32)
             if n:
-                self._compress_kernel[n, self.threads_per_block](
-                    _writable(pages), page_size, data, slot, lengths, max_candidates,
-                    ALL_PHASES)
+                self.kernels.compress(None, _writable(pages), page_size, data, slot, lengths,
+                                      max_candidates)
             return data, lengths
         if is_device_array(pages):
             return self._compress_resident(pages, slot, max_candidates)
@@ -109,8 +157,8 @@ class GPUBackend:
         if n == 0:
             return
         try:
-            self._compress_kernel[n, self.threads_per_block, self._numba_stream(stream)](
-                pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
+            self.kernels.compress(self._numba_stream(stream), pages, page_size, data, slot,
+                                  lengths, max_candidates)
         except Exception as exc:
             raise GPUBatchError(f"GPU compress of {what} failed: {exc}") from exc
 
@@ -169,13 +217,12 @@ class GPUBackend:
     def decompress(self, data, offsets, lengths, page_size):
         """Decode each block into a row of (n, page_size): ``(pages, produced)``."""
         n = len(lengths)
-        grid = max(1, -(-n // lz4_cuda.DECODE_THREADS))
         if self.simulator:
             out = np.empty((n, page_size), np.uint8)
             produced = np.empty(n, np.int64)
             if n:
-                self._decompress_kernel[grid, lz4_cuda.DECODE_THREADS](
-                    *(_writable(a) for a in (data, offsets, lengths)), out, produced)
+                self.kernels.decompress(None, *(_writable(a) for a in (data, offsets, lengths)),
+                                        out, produced)
             return out, produced
         cp = self._cp
         on_host = not is_device_array(data)
@@ -185,8 +232,8 @@ class GPUBackend:
         if n:
             stream = cp.cuda.get_current_stream()
             try:
-                self._decompress_kernel[grid, lz4_cuda.DECODE_THREADS, self._numba_stream(stream)](
-                    *(self._as_numba(a) for a in (*args, out, produced)))
+                self.kernels.decompress(self._numba_stream(stream),
+                                        *(self._as_numba(a) for a in (*args, out, produced)))
             except Exception as exc:
                 raise GPUBatchError(
                     f"GPU decompress of a batch of {n} pages failed: {exc}") from exc

@@ -1,14 +1,17 @@
 """Raw DEFLATE decoding on the CPU: ``kernels/deflate.py`` compiled with numba."""
 
 import numpy as np
+import numba
 from numba import njit, prange
 
 from gpuacomp.backends.parallel import PARALLEL_LOCK
 from gpuacomp.kernels import deflate as codec
 from gpuacomp.kernels.retarget import compile_functions
 
+# inline="always": numba passes arrays to a called function with reference counting,
+# which costs more than decoding a symbol.
 _inflate = compile_functions(codec, codec.CODEC_FUNCTIONS,
-                             njit(cache=True, nogil=True)).inflate_page
+                             njit(cache=True, nogil=True, inline="always")).inflate_page
 
 
 @njit(cache=True, nogil=True)
@@ -20,11 +23,13 @@ def _inflate_range(data, offsets, lengths, first, last, out, produced):
     offs = np.zeros(codec.MAX_BITS + 1, np.int16)
     lsymbols = np.zeros(codec.MAX_LITLEN_CODES, np.int16)
     dsymbols = np.zeros(codec.MAX_DIST_CODES, np.int16)
+    ltable = np.zeros(codec.FAST_ENTRIES, np.int16)
+    dtable = np.zeros(codec.FAST_ENTRIES, np.int16)
     cap = out.shape[1]
     for p in range(first, last):
         block = data[offsets[p]:offsets[p] + lengths[p]]
         produced[p] = _inflate(block, block.shape[0], out[p], cap, state, code_lengths,
-                               lcounts, offs, lsymbols, dcounts, dsymbols)
+                               lcounts, offs, lsymbols, ltable, dcounts, dsymbols, dtable)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -35,14 +40,15 @@ def _inflate_parallel(data, offsets, lengths, out, produced, chunks):
                        produced)
 
 
-def inflate_batch(data, offsets, lengths, page_size, chunks=8):
+def inflate_batch(data, offsets, lengths, page_size, chunks=8, threads=None):
     """Decode each raw DEFLATE stream into a row of (n, page_size): ``(pages, produced)``,
-    ``produced[i]`` the length or a negative errno."""
+    ``produced[i]`` the length or a negative errno.  ``threads``: numba's (default all)."""
     n = len(lengths)
     out = np.zeros((n, page_size), np.uint8)
     produced = np.empty(n, np.int64)
     if n:
         with PARALLEL_LOCK:
+            numba.set_num_threads(threads or numba.config.NUMBA_NUM_THREADS)
             _inflate_parallel(data, np.asarray(offsets, np.int64),
                               np.asarray(lengths, np.int64), out, produced, min(n, chunks))
     return out, produced

@@ -56,7 +56,7 @@ class Accelerator:
         How the acomp facade completes requests (iaa_crypto's ``sync_mode``).
     page_size, candidates, threads
         As for ``Compressor``: the page size that decides whether the GPU can run, the
-        LZ4 parse's candidates, and CPU threads.
+        parse's candidates, and CPU threads.
     """
 
     def __init__(self, algorithm="lz4", *, device=None, page_size=4096,
@@ -71,7 +71,7 @@ class Accelerator:
         if self.algorithm.accelerated:
             choice = device_switch.resolve(device, page_size)
             self._policy = "gpu" if device_switch.requested(device) == "gpu" else "fallback"
-            self._backend = backends.load(choice.name, threads)
+            self._backend = backends.load(self.algorithm, choice.name, threads)
             self.backend_reason = choice.reason
         else:
             self._policy = "fallback"
@@ -300,7 +300,7 @@ class Accelerator:
 
     def _cpu(self):
         if self._software is None:
-            self._software = backends.load("cpu", self._threads)
+            self._software = backends.load(self.algorithm, "cpu", self._threads)
         return self._software
 
     def _mark_broken(self, why):

@@ -19,7 +19,8 @@ import numpy as np
 
 from gpuacomp.zswap.workload import FOLIO_PAGES, run
 
-DEFAULT_COMPRESSORS = ("lz4", "lz4-generic", "deflate-iaa", "deflate-generic")
+DEFAULT_COMPRESSORS = ("lz4", "lz4-generic", "deflate-iaa", "deflate-iaa-dynamic",
+                       "deflate-generic")
 
 
 def parse_args(argv):

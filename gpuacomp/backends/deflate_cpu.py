@@ -1,0 +1,83 @@
+"""CPU backend of the IAA-compatible deflate drivers: the encoder of
+``gpuacomp.kernels.deflate_encode`` over a batch on all cores, the shared raw DEFLATE
+decoder to decompress.  Chunks of pages as in ``backends.cpu`` (a hash table and the
+workspace per chunk, reused page after page); the bytes cannot depend on the split.
+"""
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from gpuacomp.backends.cpu import BASE_LIMIT, HASH_ENTRIES, lz4
+from gpuacomp.backends.inflate import inflate_batch
+from gpuacomp.backends.parallel import PARALLEL_LOCK
+from gpuacomp.inputs import check_count
+from gpuacomp.kernels import deflate_encode as codec
+from gpuacomp.kernels.lz4 import HASH_LOG
+from gpuacomp.kernels.retarget import compile_functions
+
+_encoder = compile_functions(codec, codec.CODEC_FUNCTIONS,
+                             njit(cache=True, nogil=True, inline="always"), uses=lz4)
+encode_page = _encoder.encode_page
+link_positions = lz4.link_positions
+
+
+@njit(cache=True, nogil=True)
+def _compress_range(pages, first, last, out, slot, lengths, mode, max_candidates):
+    page_size = pages.shape[1]
+    head = np.full(HASH_ENTRIES, -1, np.int32)
+    prev = np.empty(max(page_size, 1), np.int32)
+    records = np.empty((3, page_size // codec.MIN_MATCH + 1), np.int32)
+    tables = np.zeros((codec.TABLE_ROWS, codec.TABLE_WIDTH), np.int32)
+    writer = np.zeros(3, np.int64)
+    base = 0
+    for p in range(first, last):
+        if base > BASE_LIMIT:
+            head[:] = -1
+            base = 0
+        src = pages[p]
+        link_positions(src, page_size - (codec.MIN_MATCH - 1), head, HASH_LOG, base, prev)
+        base += page_size
+        dst = out[p * slot:(p + 1) * slot]
+        lengths[p] = encode_page(src, page_size, prev, dst, slot, mode, max_candidates,
+                                 records, tables, writer)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _compress_parallel(pages, out, slot, lengths, mode, max_candidates, chunks):
+    n = pages.shape[0]
+    for c in prange(chunks):
+        _compress_range(pages, c * n // chunks, (c + 1) * n // chunks, out, slot, lengths,
+                        mode, max_candidates)
+
+
+class DeflateCPUBackend:
+    """Batches of ``mode`` ("fixed" or "dynamic") deflate pages on the host."""
+
+    name = "cpu"
+
+    def __init__(self, mode, threads=None):
+        self.mode = codec.MODES[mode]
+        available = numba.config.NUMBA_NUM_THREADS
+        self.threads = available if threads is None else check_count("threads", threads, 1,
+                                                                     available)
+
+    def _chunks(self, n):
+        return min(n, 4 * self.threads if self.threads > 1 else 1)
+
+    def compress(self, pages, slot, max_candidates):
+        """``(data, lengths)`` as ``CPUBackend.compress``."""
+        n = pages.shape[0]
+        data = np.empty(n * slot, np.uint8)
+        lengths = np.empty(n, np.int32)
+        if n:
+            with PARALLEL_LOCK:
+                numba.set_num_threads(self.threads)
+                _compress_parallel(pages, data, slot, lengths, self.mode, max_candidates,
+                                   self._chunks(n))
+        return data, lengths
+
+    def decompress(self, data, offsets, lengths, page_size):
+        """``(pages, produced)`` as ``CPUBackend.decompress``."""
+        return inflate_batch(data, offsets, lengths, page_size, self._chunks(len(lengths)),
+                             self.threads)
