@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 from gpuacomp.backends.parallel import PARALLEL_LOCK
+from gpuacomp.backends.recycled import RecycledBuffer
 from gpuacomp.inputs import check_count
 from gpuacomp.kernels import lz4 as codec
 from gpuacomp.kernels.retarget import compile_functions
@@ -76,6 +77,7 @@ class CPUBackend:
         available = numba.config.NUMBA_NUM_THREADS  # numba's thread pool
         self.threads = available if threads is None else check_count("threads", threads, 1,
                                                                      available)
+        self._output = RecycledBuffer()
 
     def _chunks(self, n):
         # A few chunks per thread balance pages of uneven cost.  One thread runs the
@@ -89,7 +91,7 @@ class CPUBackend:
         Returns ``(data, lengths)``; ``lengths[i] < 0`` is page i's negative errno.
         """
         n = pages.shape[0]
-        data = np.empty(n * slot, np.uint8)
+        data = self._output.empty(n * slot)
         lengths = np.empty(n, np.int32)
         if n == 0:
             return data, lengths

@@ -8,10 +8,9 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from gpuacomp.backends.cpu import BASE_LIMIT, HASH_ENTRIES, lz4
+from gpuacomp.backends.cpu import BASE_LIMIT, HASH_ENTRIES, CPUBackend, lz4
 from gpuacomp.backends.inflate import inflate_batch
 from gpuacomp.backends.parallel import PARALLEL_LOCK
-from gpuacomp.inputs import check_count
 from gpuacomp.kernels import deflate_encode as codec
 from gpuacomp.kernels.lz4 import HASH_LOG
 from gpuacomp.kernels.retarget import compile_functions
@@ -51,24 +50,18 @@ def _compress_parallel(pages, out, slot, lengths, mode, max_candidates, chunks):
                         mode, max_candidates)
 
 
-class DeflateCPUBackend:
-    """Batches of ``mode`` ("fixed" or "dynamic") deflate pages on the host."""
-
-    name = "cpu"
+class DeflateCPUBackend(CPUBackend):
+    """Batches of ``mode`` ("fixed" or "dynamic") deflate pages on the host; threads and
+    chunks as ``CPUBackend``."""
 
     def __init__(self, mode, threads=None):
+        super().__init__(threads)
         self.mode = codec.MODES[mode]
-        available = numba.config.NUMBA_NUM_THREADS
-        self.threads = available if threads is None else check_count("threads", threads, 1,
-                                                                     available)
-
-    def _chunks(self, n):
-        return min(n, 4 * self.threads if self.threads > 1 else 1)
 
     def compress(self, pages, slot, max_candidates):
         """``(data, lengths)`` as ``CPUBackend.compress``."""
         n = pages.shape[0]
-        data = np.empty(n * slot, np.uint8)
+        data = self._output.empty(n * slot)
         lengths = np.empty(n, np.int32)
         if n:
             with PARALLEL_LOCK:

@@ -288,6 +288,10 @@ class Accelerator:
             _call_hook(d.on_enter, d)
         for d in work:
             _call_hook(d.on_done, d)
+            # The hooks are spent; dropping them breaks the cycle owner -> descriptor ->
+            # hook -> owner, so a batch's output is freed when its owner lets go, not at
+            # the next garbage collection.
+            d.on_complete = d.on_done = d.on_enter = None
 
     def _runner(self):
         backend = self._backend
