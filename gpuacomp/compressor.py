@@ -8,9 +8,13 @@ import numpy as np
 from gpuacomp.batch import PageBatch
 from gpuacomp.engine.accelerator import DEFAULT_QUEUE_DEPTH, Accelerator
 from gpuacomp.engine.descriptor import COMPRESS, DECOMPRESS, Descriptor
-from gpuacomp.inputs import (as_pages, check_block_table, check_page_size, is_device_array,
-                             pack_blocks)
+from gpuacomp.inputs import (as_pages, check_block_table, check_count, check_page_size,
+                             is_device_array, pack_blocks)
 from gpuacomp.kernels.lz4 import DEFAULT_CANDIDATES
+
+
+# Pages per chunk of compress_stream: 32 MiB of 4 KiB pages in, about 38 MiB out.
+STREAM_CHUNK_PAGES = 8192
 
 
 class DecompressionError(ValueError):
@@ -91,6 +95,22 @@ class Compressor:
         if future._descriptor is not None:
             self.accelerator.wait([future._descriptor])
         return future.result()
+
+    def compress_stream(self, pages, chunk_pages=STREAM_CHUNK_PAGES):
+        """Compress ``pages`` (n, page_size) ``chunk_pages`` at a time, in order.
+
+        Yields ``(first, batch)``: the PageBatch of pages ``first`` to
+        ``first + len(batch) - 1``.  One chunk's output is in memory at a time (plus what
+        the caller keeps), and chunks are read from ``pages`` as they are compressed, so a
+        memory-mapped file (``np.memmap``, ``gpuacomp.sources.file_pages``) of any size
+        compresses in bounded memory.
+        """
+        chunk_pages = check_count("chunk_pages", chunk_pages, 1, 1 << 20)
+        if getattr(pages, "ndim", None) != 2:
+            raise ValueError("compress_stream: pages must be a 2-D (n, page_size) array, "
+                             f"got {type(pages).__name__} of shape {getattr(pages, 'shape', '?')}")
+        for first in range(0, len(pages), chunk_pages):
+            yield first, self.compress(pages[first:first + chunk_pages])
 
     def submit(self, pages):
         """Compress asynchronously; returns a ``concurrent.futures.Future`` of a PageBatch.

@@ -224,10 +224,11 @@ SEQUENCE_MATCH = 0  # parse_sequence: a sequence with a match follows its litera
 SEQUENCE_FINAL = 1  # parse_sequence: the block's last sequence (literals only)
 
 
-def _read_length(src, slen, ip, length):
-    """Add the continuation bytes of a 15-valued nibble; ip = -1 when input runs out."""
+def _read_length(src, limit, ip, length):
+    """Add the continuation bytes of a 15-valued nibble, each read from below ``limit``;
+    ip = -1 when one is not."""
     while True:
-        if ip >= slen:
+        if ip >= limit:
             return -1, length
         extra = np.int64(src[ip])
         ip += 1
@@ -236,47 +237,104 @@ def _read_length(src, slen, ip, length):
             return ip, length
 
 
-def parse_sequence(src, slen, ip, op, cap):
+# How LZ4_decompress_safe (liblz4 1.9.4) walks a block, which decides what it accepts:
+# a fast loop while at least FAST_ROOM bytes of output remain, then a careful loop with a
+# shortcut for short sequences far from both ends (SHORTCUT_INPUT, SHORTCUT_OUTPUT).
+FAST_ROOM = 64
+SHORTCUT_INPUT = 16
+SHORTCUT_OUTPUT = 32
+
+
+def _match_fits(op, match_length, offset, cap):
+    """The careful loop's checks of a match: 0, or the errno.  A match that ends within
+    ``LAST_LITERALS`` bytes of the capacity overflows it: a block's last
+    ``LAST_LITERALS`` bytes are literals, so this block ends past the capacity."""
+    if offset == 0 or offset > op:
+        return -EINVAL
+    if op + match_length > cap - LAST_LITERALS:
+        return -EOVERFLOW
+    return 0
+
+
+def parse_sequence(src, slen, ip, op, cap, fast):
     """Read and check the sequence at ``src[ip]`` when ``op`` bytes are already decoded.
 
-    Returns ``(kind, next_ip, literal_start, literal_count, offset, match_length)``:
-    kind is ``SEQUENCE_MATCH``, ``SEQUENCE_FINAL`` or a negative errno (``-EINVAL``:
-    truncated, zero or out-of-range offset; ``-EOVERFLOW``: the output would pass
-    ``cap``).  Everything a decoder copies is checked here, so copies need no checks.
+    Returns ``(kind, next_ip, literal_start, literal_count, offset, match_length, fast)``:
+    kind is ``SEQUENCE_MATCH``, ``SEQUENCE_FINAL`` or a negative errno (``-EOVERFLOW``:
+    the output would pass ``cap``; ``-EINVAL``: anything else malformed).  Everything a
+    decoder copies is checked here, so copies need no checks.  ``fast`` (True for the
+    first sequence when ``cap >= FAST_ROOM``) carries liblz4's loop from one sequence to
+    the next.
+
+    The checks are LZ4_decompress_safe's (liblz4 1.9.4), so that we accept exactly the
+    blocks it accepts, with one exception: an offset of 0, which the format forbids and
+    liblz4 lets through (it copies output it has not written), is -EINVAL here.  Near
+    the ends of the input and the capacity liblz4 holds a block to the format's end rules:
+    literals that end less than ``MATCH_START_MARGIN`` bytes before the capacity, or leave
+    fewer than 8 bytes of input (an offset, a token and ``LAST_LITERALS``), must be the
+    block's last, and a match must end ``LAST_LITERALS`` bytes before the capacity.  Far
+    from the ends its fast loop and its shortcut skip those checks, and so do we.  Length
+    bytes are read from below ``slen - 15`` (literals) or ``slen - 4`` (matches).
     """
     if ip >= slen:
-        return -EINVAL, ip, 0, 0, 0, 0
+        return -EINVAL, ip, 0, 0, 0, 0, fast
     token = np.int64(src[ip])
     ip += 1
     literal_count = token >> 4
-    if literal_count == 15:
-        ip, literal_count = _read_length(src, slen, ip, literal_count)
+    match_length = token & 15
+    careful_literals = True
+    careful_match = True
+    if fast:
+        if literal_count == 15:
+            ip, literal_count = _read_length(src, slen - 15, ip, literal_count)
+            if ip < 0:
+                return -EINVAL, ip, 0, 0, 0, 0, fast
+            careful_literals = (op + literal_count > cap - SHORTCUT_OUTPUT
+                                or ip + literal_count > slen - SHORTCUT_OUTPUT)
+        else:
+            careful_literals = ip > slen - (SHORTCUT_INPUT + 1)
+        fast = not careful_literals
+    elif literal_count != 15 and ip < slen - SHORTCUT_INPUT and op <= cap - SHORTCUT_OUTPUT:
+        careful_literals = False  # the shortcut
+    elif literal_count == 15:
+        ip, literal_count = _read_length(src, slen - 15, ip, literal_count)
         if ip < 0:
-            return -EINVAL, ip, 0, 0, 0, 0
-    if literal_count > slen - ip:
-        return -EINVAL, ip, 0, 0, 0, 0
-    if literal_count > cap - op:
-        return -EOVERFLOW, ip, 0, 0, 0, 0
+            return -EINVAL, ip, 0, 0, 0, 0, fast
     literal_start = ip
+    if careful_literals and (op + literal_count > cap - MATCH_START_MARGIN
+                             or ip + literal_count > slen - (3 + LAST_LITERALS)):
+        # These literals must be the block's last.
+        if ip + literal_count == slen:
+            if literal_count > cap - op:
+                return -EOVERFLOW, ip, 0, 0, 0, 0, fast
+            return (SEQUENCE_FINAL, slen, literal_start, literal_count, np.int64(0),
+                    np.int64(0), fast)
+        if ip + literal_count > slen - (3 + LAST_LITERALS):
+            return -EINVAL, ip, 0, 0, 0, 0, fast  # truncated, or no room for a sequence
+        # The block goes on, and its next match must start MATCH_START_MARGIN bytes
+        # before its end: it ends past the capacity.
+        return -EOVERFLOW, ip, 0, 0, 0, 0, fast
     ip += literal_count
     op += literal_count
-    if ip == slen:
-        return SEQUENCE_FINAL, ip, literal_start, literal_count, np.int64(0), np.int64(0)
-    if slen - ip < 2:
-        return -EINVAL, ip, 0, 0, 0, 0
-    offset = np.int64(src[ip]) | (np.int64(src[ip + 1]) << 8)
+    offset = np.int64(src[ip]) | (np.int64(src[ip + 1]) << 8)  # the checks left room
     ip += 2
-    if offset == 0 or offset > op:
-        return -EINVAL, ip, 0, 0, 0, 0
-    match_length = token & 15
+    if not fast and not careful_literals:
+        # The shortcut takes a short match from far enough back without further checks.
+        careful_match = match_length == 15 or offset < 8 or offset > op
     if match_length == 15:
-        ip, match_length = _read_length(src, slen, ip, match_length)
+        ip, match_length = _read_length(src, slen - (LAST_LITERALS - 1), ip, match_length)
         if ip < 0:
-            return -EINVAL, ip, 0, 0, 0, 0
+            return -EINVAL, ip, 0, 0, 0, 0, fast
     match_length += MIN_MATCH
-    if match_length > cap - op:
-        return -EOVERFLOW, ip, 0, 0, 0, 0
-    return SEQUENCE_MATCH, ip, literal_start, literal_count, offset, match_length
+    if fast and op + match_length >= cap - FAST_ROOM:
+        fast = False
+    if fast or not careful_match:
+        error = -EINVAL if offset == 0 or offset > op else 0
+    else:
+        error = _match_fits(op, match_length, offset, cap)
+    if error < 0:
+        return error, ip, 0, 0, 0, 0, fast
+    return SEQUENCE_MATCH, ip, literal_start, literal_count, offset, match_length, fast
 
 
 def decode_block(src, slen, dst, cap):
@@ -286,11 +344,14 @@ def decode_block(src, slen, dst, cap):
     writes out of bounds.  Returns the decoded length, ``-EOVERFLOW`` if the output would
     pass ``cap``, or ``-EINVAL`` for a malformed block.
     """
+    if cap == 0 and slen == 1 and src[0] != 0:
+        return -EINVAL  # into no room liblz4 decodes the empty block only: one zero byte
     ip = 0
     op = 0
+    fast = cap >= FAST_ROOM
     while True:
-        kind, ip, literal_start, literal_count, offset, match_length = parse_sequence(
-            src, slen, ip, op, cap)
+        kind, ip, literal_start, literal_count, offset, match_length, fast = parse_sequence(
+            src, slen, ip, op, cap, fast)
         if kind < 0:
             return kind
         for k in range(literal_count):
@@ -307,5 +368,5 @@ def decode_block(src, slen, dst, cap):
 CODEC_FUNCTIONS = (
     "_length_field_size", "_write_length", "sequence_size", "write_sequence", "_same_key",
     "best_match", "extend_match", "encode_page", "hash_chain", "link_positions",
-    "_read_length", "parse_sequence", "decode_block",
+    "_read_length", "_match_fits", "parse_sequence", "decode_block",
 )

@@ -179,3 +179,8 @@ def test_fuzz_runs(tmp_path):
                           cwd=REPO, env=bench_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     assert "500 cases, seed 3: ours and zlib agree on every one" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "bench.fuzz", "--codec", "lz4", "--cases",
+                           "500", "--seed", "3"],
+                          cwd=REPO, env=bench_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert "lz4: 500 cases, seed 3: ours and liblz4 agree on every one" in proc.stdout

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from bench.fuzz import agrees, passes_capacity_before_error, zlib_verdict
+from bench.fuzz.deflate import agrees, passes_capacity_before_error, zlib_verdict
 from gpuacomp.backends.inflate import inflate, inflate_batch
 from gpuacomp.device import simulator_enabled
 
