@@ -102,8 +102,11 @@ class Compressor:
         Yields ``(first, batch)``: the PageBatch of pages ``first`` to
         ``first + len(batch) - 1``.  One chunk's output is in memory at a time (plus what
         the caller keeps), and chunks are read from ``pages`` as they are compressed, so a
-        memory-mapped file (``np.memmap``, ``gpuacomp.sources.file_pages``) of any size
-        compresses in bounded memory.
+        memory-mapped file of any size compresses in bounded memory::
+
+            pages = np.memmap(path, np.uint8, mode="r").reshape(-1, 4096)
+            for first, batch in Compressor("lz4").compress_stream(pages):
+                ...
         """
         chunk_pages = check_count("chunk_pages", chunk_pages, 1, 1 << 20)
         if getattr(pages, "ndim", None) != 2:

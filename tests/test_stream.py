@@ -1,7 +1,6 @@
 """Compressing more pages than fit in memory: ``Compressor.compress_stream`` in chunks,
 from a memory-mapped file, in bounded extra memory (``bench.memory`` measures it)."""
 
-import numpy as np
 import pytest
 
 import gpuacomp
