@@ -95,15 +95,19 @@ def distance_code(distance):
     return 2 * top + ((x >> (top - 1)) & 1)
 
 
-def parse_page(src, n, prev, max_candidates, records):
-    """The greedy parse of ``src[0:n]`` into ``records``: the number of matches.
+def parse_page(src, n, prev, max_candidates, records, dst, cap, writer, write_fixed):
+    """The greedy parse of ``src[0:n]``: the number of matches.
 
     ``prev[i]`` (for ``i < n - 3``) links ``i`` to an earlier position of the same hash
     (``lz4.link_positions``).  Match k starts at ``records[0, k]`` with length
-    ``records[1, k]`` and distance ``records[2, k]``.
+    ``records[1, k]`` and distance ``records[2, k]``.  With ``write_fixed`` the parse
+    is written with the fixed codes as it is found, after what ``writer`` holds, and
+    ``records`` is left alone (one pass over the page instead of two).
     """
     count = 0
     starts = n - (MIN_MATCH - 1)
+    buffer, bits, op = writer[0], writer[1], writer[2]
+    anchor = 0
     i = 1
     while i < starts:
         if prev[i] < 0:
@@ -113,11 +117,25 @@ def parse_page(src, n, prev, max_candidates, records):
         if length == 0:
             i += 1
             continue
-        records[0, count] = i
-        records[1, count] = length
-        records[2, count] = distance
+        if write_fixed:
+            buffer, bits, op = _emit_literals(src, anchor, i, FIXED_LIT_CODES,
+                                              FIXED_LIT_LENGTHS, dst, cap, buffer, bits, op)
+            buffer, bits, op = _emit_match(length, distance, FIXED_LIT_CODES,
+                                           FIXED_LIT_LENGTHS, FIXED_DIST_CODES,
+                                           FIXED_DIST_LENGTHS, dst, cap, buffer, bits, op)
+        else:
+            records[0, count] = i
+            records[1, count] = length
+            records[2, count] = distance
         count += 1
         i += length
+        anchor = i
+    if write_fixed:
+        buffer, bits, op = _emit_literals(src, anchor, n, FIXED_LIT_CODES, FIXED_LIT_LENGTHS,
+                                          dst, cap, buffer, bits, op)
+        writer[0], writer[1], writer[2] = _emit(dst, cap, buffer, bits, op,
+                                                FIXED_LIT_CODES[END_OF_BLOCK],
+                                                FIXED_LIT_LENGTHS[END_OF_BLOCK])
     return count
 
 
@@ -371,36 +389,41 @@ def _symbol_bits(freqs, lengths, nsym):
     return bits
 
 
+def _emit_literals(src, first, last, lit_codes, lit_lengths, dst, cap, buffer, bits, op):
+    for b in range(first, last):
+        literal = src[b]
+        buffer, bits, op = _emit(dst, cap, buffer, bits, op, lit_codes[literal],
+                                 lit_lengths[literal])
+    return buffer, bits, op
+
+
+def _emit_match(length, distance, lit_codes, lit_lengths, dist_codes, dist_lengths, dst,
+                cap, buffer, bits, op):
+    symbol = LENGTH_SYMBOL[length]
+    buffer, bits, op = _emit(dst, cap, buffer, bits, op, lit_codes[symbol], lit_lengths[symbol])
+    buffer, bits, op = _emit(dst, cap, buffer, bits, op, length - LENGTH_BASE[symbol - 257],
+                             LENGTH_EXTRA[symbol - 257])
+    code = distance_code(distance)
+    buffer, bits, op = _emit(dst, cap, buffer, bits, op, dist_codes[code], dist_lengths[code])
+    return _emit(dst, cap, buffer, bits, op, distance - DIST_BASE[code], DIST_EXTRA[code])
+
+
 def _write_symbols(src, n, records, count, lit_codes, lit_lengths, dist_codes, dist_lengths,
                    dst, cap, writer):
-    """The parse with the given codes, then end of block."""
+    """The parse in ``records`` with the given codes, then end of block."""
     # The bit buffer stays in local variables through the loop: the hot path.
     buffer, bits, op = writer[0], writer[1], writer[2]
     anchor = 0
-    for k in range(count + 1):
-        end = records[0, k] if k < count else n
-        for b in range(anchor, end):
-            literal = src[b]
-            buffer, bits, op = _emit(dst, cap, buffer, bits, op, lit_codes[literal],
-                                     lit_lengths[literal])
-        if k == count:
-            break
-        length = records[1, k]
-        symbol = LENGTH_SYMBOL[length]
-        buffer, bits, op = _emit(dst, cap, buffer, bits, op, lit_codes[symbol],
-                                 lit_lengths[symbol])
-        buffer, bits, op = _emit(dst, cap, buffer, bits, op, length - LENGTH_BASE[symbol - 257],
-                                 LENGTH_EXTRA[symbol - 257])
-        distance = records[2, k]
-        code = distance_code(distance)
-        buffer, bits, op = _emit(dst, cap, buffer, bits, op, dist_codes[code],
-                                 dist_lengths[code])
-        buffer, bits, op = _emit(dst, cap, buffer, bits, op, distance - DIST_BASE[code],
-                                 DIST_EXTRA[code])
-        anchor = end + length
-    buffer, bits, op = _emit(dst, cap, buffer, bits, op, lit_codes[END_OF_BLOCK],
-                             lit_lengths[END_OF_BLOCK])
-    writer[0], writer[1], writer[2] = buffer, bits, op
+    for k in range(count):
+        buffer, bits, op = _emit_literals(src, anchor, records[0, k], lit_codes, lit_lengths,
+                                          dst, cap, buffer, bits, op)
+        buffer, bits, op = _emit_match(records[1, k], records[2, k], lit_codes, lit_lengths,
+                                       dist_codes, dist_lengths, dst, cap, buffer, bits, op)
+        anchor = records[0, k] + records[1, k]
+    buffer, bits, op = _emit_literals(src, anchor, n, lit_codes, lit_lengths, dst, cap,
+                                      buffer, bits, op)
+    writer[0], writer[1], writer[2] = _emit(dst, cap, buffer, bits, op,
+                                            lit_codes[END_OF_BLOCK], lit_lengths[END_OF_BLOCK])
 
 
 def _write_stored(src, n, dst, cap, writer):
@@ -435,12 +458,16 @@ def encode_page(src, n, prev, dst, cap, mode, max_candidates, records, tables, w
     ``prev`` as for ``parse_page``; ``mode`` FIXED or DYNAMIC.  Returns the compressed
     length, or ``-E2BIG`` if it would exceed ``cap`` (nothing past ``cap`` is written).
     """
-    count = parse_page(src, n, prev, max_candidates, records)
     writer[0] = 0
     writer[1] = 0
     writer[2] = 0
+    if mode == FIXED:
+        _put(dst, cap, writer, 3, 3)  # final, fixed
+        parse_page(src, n, prev, max_candidates, records, dst, cap, writer, True)
+        return _finish(dst, cap, writer)
+    count = parse_page(src, n, prev, max_candidates, records, dst, cap, writer, False)
     block = 1
-    if mode == DYNAMIC:
+    if True:
         extra_bits = _count_symbols(src, n, records, count, tables)
         fixed_bits = (3 + extra_bits
                       + _symbol_bits(tables[FREQ_LIT], FIXED_LIT_LENGTHS, LITLEN_SYMBOLS)
@@ -489,6 +516,11 @@ def encode_page(src, n, prev, dst, cap, mode, max_candidates, records, tables, w
         _canonical_codes(tables, LEN_DIST, CODE_DIST, DIST_SYMBOLS)
         _write_symbols(src, n, records, count, tables[CODE_LIT], tables[LEN_LIT],
                        tables[CODE_DIST], tables[LEN_DIST], dst, cap, writer)
+    return _finish(dst, cap, writer)
+
+
+def _finish(dst, cap, writer):
+    """Flush the bit writer: the stream's length, or -E2BIG past ``cap``."""
     length = _flush(dst, cap, writer)
     if length > cap:
         return -E2BIG
@@ -508,7 +540,8 @@ def _fixed_code_tables():
 FIXED_LIT_CODES, FIXED_LIT_LENGTHS, FIXED_DIST_CODES, FIXED_DIST_LENGTHS = _fixed_code_tables()
 
 CODEC_FUNCTIONS = (
-    "distance_code", "parse_page", "_emit", "_put", "_flush", "_reverse", "_canonical_codes",
+    "distance_code", "parse_page", "_emit", "_put", "_flush", "_finish", "_emit_literals",
+    "_emit_match", "_reverse", "_canonical_codes",
     "_fixed_lengths", "_huffman_lengths", "_minimum_redundancy", "_count_symbols",
     "_code_length", "_add_run", "_run_length_code", "_symbol_bits", "_write_symbols",
     "_write_stored", "_write_dynamic_header", "encode_page",
