@@ -466,43 +466,41 @@ def encode_page(src, n, prev, dst, cap, mode, max_candidates, records, tables, w
         parse_page(src, n, prev, max_candidates, records, dst, cap, writer, True)
         return _finish(dst, cap, writer)
     count = parse_page(src, n, prev, max_candidates, records, dst, cap, writer, False)
-    block = 1
-    if True:
-        extra_bits = _count_symbols(src, n, records, count, tables)
-        fixed_bits = (3 + extra_bits
-                      + _symbol_bits(tables[FREQ_LIT], FIXED_LIT_LENGTHS, LITLEN_SYMBOLS)
-                      + _symbol_bits(tables[FREQ_DIST], FIXED_DIST_LENGTHS, DIST_SYMBOLS))
-        _huffman_lengths(tables, FREQ_LIT, LEN_LIT, LITLEN_SYMBOLS, MAX_BITS)
-        _huffman_lengths(tables, FREQ_DIST, LEN_DIST, DIST_SYMBOLS, MAX_BITS)
-        nlen = LITLEN_SYMBOLS
-        while tables[LEN_LIT, nlen - 1] == 0:
-            nlen -= 1
-        ndist = DIST_SYMBOLS
-        while ndist > 1 and tables[LEN_DIST, ndist - 1] == 0:
-            ndist -= 1
-        runs = _run_length_code(tables, nlen, ndist)
-        _huffman_lengths(tables, FREQ_CL, LEN_CL, CODE_LENGTH_SYMBOLS, MAX_CODE_LENGTH_BITS)
-        ncode = CODE_LENGTH_SYMBOLS
-        while ncode > 4 and tables[LEN_CL, CODE_LENGTH_ORDER[ncode - 1]] == 0:
-            ncode -= 1
-        header_bits = 3 + 14 + 3 * ncode
-        for r in range(runs):
-            symbol = tables[RUN_SYMBOL, r]
-            header_bits += tables[LEN_CL, symbol]
-            if symbol >= 16:
-                header_bits += RUN_EXTRA_BITS[symbol - 16]
-        dynamic_bits = (header_bits + extra_bits
-                        + _symbol_bits(tables[FREQ_LIT], tables[LEN_LIT], LITLEN_SYMBOLS)
-                        + _symbol_bits(tables[FREQ_DIST], tables[LEN_DIST], DIST_SYMBOLS))
-        dynamic_bytes = (dynamic_bits + 7) >> 3
-        fixed_bytes = (fixed_bits + 7) >> 3
-        stored_bytes = n + 5 if n <= STORED_MAX else dynamic_bytes + 1
-        if dynamic_bytes <= fixed_bytes and dynamic_bytes <= stored_bytes:
-            block = 2
-        elif fixed_bytes <= stored_bytes:
-            block = 1
-        else:
-            block = 0
+    extra_bits = _count_symbols(src, n, records, count, tables)
+    fixed_bits = (3 + extra_bits
+                  + _symbol_bits(tables[FREQ_LIT], FIXED_LIT_LENGTHS, LITLEN_SYMBOLS)
+                  + _symbol_bits(tables[FREQ_DIST], FIXED_DIST_LENGTHS, DIST_SYMBOLS))
+    _huffman_lengths(tables, FREQ_LIT, LEN_LIT, LITLEN_SYMBOLS, MAX_BITS)
+    _huffman_lengths(tables, FREQ_DIST, LEN_DIST, DIST_SYMBOLS, MAX_BITS)
+    nlen = LITLEN_SYMBOLS
+    while tables[LEN_LIT, nlen - 1] == 0:
+        nlen -= 1
+    ndist = DIST_SYMBOLS
+    while ndist > 1 and tables[LEN_DIST, ndist - 1] == 0:
+        ndist -= 1
+    runs = _run_length_code(tables, nlen, ndist)
+    _huffman_lengths(tables, FREQ_CL, LEN_CL, CODE_LENGTH_SYMBOLS, MAX_CODE_LENGTH_BITS)
+    ncode = CODE_LENGTH_SYMBOLS
+    while ncode > 4 and tables[LEN_CL, CODE_LENGTH_ORDER[ncode - 1]] == 0:
+        ncode -= 1
+    header_bits = 3 + 14 + 3 * ncode
+    for r in range(runs):
+        symbol = tables[RUN_SYMBOL, r]
+        header_bits += tables[LEN_CL, symbol]
+        if symbol >= 16:
+            header_bits += RUN_EXTRA_BITS[symbol - 16]
+    dynamic_bits = (header_bits + extra_bits
+                    + _symbol_bits(tables[FREQ_LIT], tables[LEN_LIT], LITLEN_SYMBOLS)
+                    + _symbol_bits(tables[FREQ_DIST], tables[LEN_DIST], DIST_SYMBOLS))
+    dynamic_bytes = (dynamic_bits + 7) >> 3
+    fixed_bytes = (fixed_bits + 7) >> 3
+    stored_bytes = n + 5 if n <= STORED_MAX else dynamic_bytes + 1
+    if dynamic_bytes <= fixed_bytes and dynamic_bytes <= stored_bytes:
+        block = 2
+    elif fixed_bytes <= stored_bytes:
+        block = 1
+    else:
+        block = 0
     if block == 0:
         _write_stored(src, n, dst, cap, writer)
     elif block == 1:
