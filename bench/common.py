@@ -172,6 +172,15 @@ def throughput(fn, nbytes, repeat, min_sample_s, sync=None):
     return Stat(statistics.median(samples), min(samples), max(samples), samples, calls, first)
 
 
+def codec_figures(args, nbytes, compressed, compress, decompress):
+    """Ratio (``nbytes`` over ``compressed``) and compress / decompress throughput of one
+    codec on ``nbytes`` of pages, as the runners report them."""
+    c = throughput(compress, nbytes, args.repeat, args.min_sample_s)
+    d = throughput(decompress, nbytes, args.repeat, args.min_sample_s)
+    return {"ratio": nbytes / compressed, "compress_mb_s": c.to_json(),
+            "decompress_mb_s": d.to_json()}
+
+
 def timed_call(fn):
     """``(seconds, result)`` of one call."""
     t0 = time.perf_counter()

@@ -17,6 +17,8 @@ import time
 
 import numpy as np
 
+from gpuacomp.compressor import STREAM_CHUNK_PAGES
+
 PAGE = 4096
 TARGET_MIB = 256  # issue 8: peak extra memory for the 4 GiB CPU run
 
@@ -70,7 +72,7 @@ def write_page_file(path, pages, progress=None):
     return path
 
 
-def measure(path, algorithm="lz4", chunk_pages=8192, device="cpu", verify_every=0,
+def measure(path, algorithm="lz4", chunk_pages=STREAM_CHUNK_PAGES, device="cpu", verify_every=0,
             progress=None):
     """Stream-compress the page file at ``path``; returns the figures as a dict."""
     import gpuacomp
@@ -111,7 +113,8 @@ def main(argv=None):
     parser.add_argument("--dir", default=tempfile.gettempdir(),
                         help="where to write the file when --file is not given")
     parser.add_argument("--algorithm", default="lz4")
-    parser.add_argument("--chunk", type=int, default=8192, help="pages per chunk")
+    parser.add_argument("--chunk", type=int, default=STREAM_CHUNK_PAGES,
+                        help=f"pages per chunk (default {STREAM_CHUNK_PAGES})")
     parser.add_argument("--device", choices=("auto", "cpu", "gpu"), default="cpu")
     parser.add_argument("--verify-every", type=int, default=0, metavar="K",
                         help="decompress and compare every K-th chunk (default: none)")

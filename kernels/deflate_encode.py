@@ -539,10 +539,9 @@ FIXED_LIT_CODES, FIXED_LIT_LENGTHS, FIXED_DIST_CODES, FIXED_DIST_LENGTHS = _fixe
 
 CODEC_FUNCTIONS = (
     "distance_code", "parse_page", "_emit", "_put", "_flush", "_finish", "_emit_literals",
-    "_emit_match", "_reverse", "_canonical_codes",
-    "_fixed_lengths", "_huffman_lengths", "_minimum_redundancy", "_count_symbols",
-    "_code_length", "_add_run", "_run_length_code", "_symbol_bits", "_write_symbols",
-    "_write_stored", "_write_dynamic_header", "encode_page",
+    "_emit_match", "_reverse", "_canonical_codes", "_huffman_lengths", "_minimum_redundancy",
+    "_count_symbols", "_code_length", "_add_run", "_run_length_code", "_symbol_bits",
+    "_write_symbols", "_write_stored", "_write_dynamic_header", "encode_page",
 )
 # The functions of kernels/lz4.py these call: compile those first and pass them as ``uses``.
 USES = ("best_match", "_same_key")

@@ -4,7 +4,7 @@ same run, each page compressed alone: liblz4 (default and HC), zstd -1, zlib -1 
 
 import zlib
 
-from bench.common import fmt_stat, markdown_table, throughput
+from bench.common import codec_figures, fmt_stat, markdown_table
 from bench.plots import ratio_against_speed
 
 TITLE = "baselines: other codecs on the same pages"
@@ -78,16 +78,16 @@ def run(ctx):
         rows = {}
         cpu = ctx.engine("cpu_all")
         batch = cpu.compressor.compress(pages)
-        rows[f"ours ({cpu.label})"] = _figures(
-            ctx, pages.nbytes, batch.compressed_size, lambda: cpu.compressor.compress(pages),
+        rows[f"ours ({cpu.label})"] = codec_figures(
+            ctx.args, pages.nbytes, batch.compressed_size, lambda: cpu.compressor.compress(pages),
             lambda: cpu.compressor.decompress(batch))
         for name, (compress, decompress) in found.items():
             blocks = [compress(b) for b in blobs]
             for block, blob in zip(blocks, blobs):
                 if decompress(block, len(blob)) != blob:
                     raise RuntimeError(f"{name} did not round-trip a page of {source.name}")
-            rows[name] = _figures(
-                ctx, pages.nbytes, sum(len(b) for b in blocks),
+            rows[name] = codec_figures(
+                ctx.args, pages.nbytes, sum(len(b) for b in blocks),
                 lambda: [compress(b) for b in blobs],
                 lambda: [decompress(c, len(b)) for c, b in zip(blocks, blobs)])
         per_source[source.name] = rows
@@ -101,13 +101,6 @@ def run(ctx):
         print("   not installed: " + "; ".join(f"{k} ({v})" for k, v in missing.items()))
         print()
     return {"sources": per_source, "missing": missing}
-
-
-def _figures(ctx, nbytes, compressed, compress, decompress):
-    c = throughput(compress, nbytes, ctx.args.repeat, ctx.args.min_sample_s)
-    d = throughput(decompress, nbytes, ctx.args.repeat, ctx.args.min_sample_s)
-    return {"ratio": nbytes / compressed, "compress_mb_s": c.to_json(),
-            "decompress_mb_s": d.to_json()}
 
 
 def plot(result, axes):

@@ -8,7 +8,7 @@ import zlib
 
 import numpy as np
 
-from bench.common import fmt_stat, fmt_x, markdown_table, throughput
+from bench.common import codec_figures, fmt_stat, fmt_x, markdown_table
 from bench.plots import ratio_against_speed
 
 TITLE = "deflate: IAA's format against zlib level 1"
@@ -25,9 +25,10 @@ def steps(ctx):
     return len(ctx.sources)
 
 
-def _stored_ratio(pages, lengths):
-    """As the corpus README and zswap count it: a page that does not shrink is stored."""
-    return pages.size / int(np.minimum(lengths, pages.shape[1]).sum())
+def _stored_size(pages, lengths):
+    """Compressed bytes as the corpus README and zswap count them: a page that does not
+    shrink is stored."""
+    return int(np.minimum(lengths, pages.shape[1]).sum())
 
 
 def _zlib_codec(level, strategy, window_bits):
@@ -46,7 +47,6 @@ def _check(name, source, blocks, blobs):
 def run(ctx):
     from gpuacomp import Compressor
 
-    repeat, min_s = ctx.args.repeat, ctx.args.min_sample_s
     gpu = ctx.engine("gpu")
     per_source = {}
     for source in ctx.sources:
@@ -65,23 +65,17 @@ def run(ctx):
                 _check(driver, source.name, [batch.page(i) for i in range(len(pages))], blobs)
                 if not (c.decompress(batch) == pages).all():
                     raise RuntimeError(f"{driver} on {where} did not round-trip {source.name}")
-                rows[f"{driver} ({where})"] = {
-                    "ratio": _stored_ratio(pages, batch.lengths),
-                    "compress_mb_s": throughput(lambda: c.compress(pages), pages.nbytes,
-                                                repeat, min_s).to_json(),
-                    "decompress_mb_s": throughput(lambda: c.decompress(batch), pages.nbytes,
-                                                  repeat, min_s).to_json()}
+                rows[f"{driver} ({where})"] = codec_figures(
+                    ctx.args, pages.nbytes, _stored_size(pages, batch.lengths),
+                    lambda: c.compress(pages), lambda: c.decompress(batch))
         for name, settings in ZLIB.items():
             compress = _zlib_codec(*settings)
             blocks = [compress(b) for b in blobs]
             _check(name, source.name, blocks, blobs)
-            rows[name] = {
-                "ratio": _stored_ratio(pages, np.array([len(b) for b in blocks])),
-                "compress_mb_s": throughput(lambda: [compress(b) for b in blobs],
-                                            pages.nbytes, repeat, min_s).to_json(),
-                "decompress_mb_s": throughput(
-                    lambda: [zlib.decompress(b, -15) for b in blocks], pages.nbytes, repeat,
-                    min_s).to_json()}
+            rows[name] = codec_figures(
+                ctx.args, pages.nbytes, _stored_size(pages, np.array([len(b) for b in blocks])),
+                lambda: [compress(b) for b in blobs],
+                lambda: [zlib.decompress(b, -15) for b in blocks])
         per_source[source.name] = {"rows": rows, "targets": _targets(rows)}
         _print(source, rows, per_source[source.name]["targets"])
     return {"sources": per_source}
