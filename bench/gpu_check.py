@@ -192,11 +192,11 @@ def check_speed(cp, gpu, cpu, pages, quick):
             ratio=batch.to_host().ratio)
         print(n, out[f"resident_{n}"], flush=True)
         del dev, batch
-    from gpuacomp.backends.gpu import GPUBackend
+    from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
     dev = cp.asarray(pages[:sizes[0]])
     reference = gpu.accelerator._backend.compress(dev, gpu._slot, gpu.candidates)
     for threads, registers in ((128, None), (256, None), (512, None), (1024, None)):
-        variant = GPUBackend(threads_per_block=threads, max_registers=registers)
+        variant = GPUBackend(kernels=LZ4Kernels(threads, registers))
         seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
         kernel = variant.kernels.compress_kernel
         usage = {}
@@ -207,12 +207,9 @@ def check_speed(cp, gpu, cpu, pages, quick):
             except Exception as exc:  # reporting only
                 usage[what] = repr(exc)[:60]
         data, lengths = variant.compress(dev, gpu._slot, gpu.candidates)
-        valid = cp.arange(gpu._slot)[None, :] < reference[1][:, None]
-        same = bool(cp.array_equal(lengths, reference[1])) and bool(
-            ((data.reshape(valid.shape) == reference[0].reshape(valid.shape)) | ~valid).all())
-        del valid
+        same = resident_bytes_equal(cp, (data, lengths), reference, gpu._slot)
         out[f"resident_{sizes[0]}_threads_{threads}_maxreg_{registers}"] = dict(
-            GBps=dev.nbytes / seconds / 1e9, same_bytes_as_256=same, **usage)
+            GBps=dev.nbytes / seconds / 1e9, same_bytes_as_default=same, **usage)
     backend = gpu.accelerator._backend
     d_out = cp.empty(len(dev) * gpu._slot, cp.uint8)
     d_len = cp.empty(len(dev), cp.int32)
@@ -303,11 +300,12 @@ def check_nvcomp(cp, pages, quick):
     return out
 
 
-def nvcomp_figures(cp, nvcomp, algorithm, chunk, dev):
-    """nvCOMP's ``algorithm`` on the device array ``dev`` in chunks of ``chunk`` bytes."""
+def nvcomp_figures(cp, nvcomp, algorithm, chunk, dev, **options):
+    """nvCOMP's ``algorithm`` on the device array ``dev`` in chunks of ``chunk`` bytes
+    (``options``: the codec's own, such as Deflate's ``algorithm_type``)."""
     stream = cp.cuda.Stream()  # events on the stream nvCOMP runs on, not its private one
     codec = nvcomp.Codec(algorithm=algorithm, uncomp_chunk_size=chunk, cuda_stream=stream.ptr,
-                         bitstream_kind=nvcomp.BitstreamKind.NVCOMP_NATIVE)
+                         bitstream_kind=nvcomp.BitstreamKind.NVCOMP_NATIVE, **options)
     src = nvcomp.as_array(dev)
     encoded = codec.encode(src)
     cp.cuda.Device().synchronize()
@@ -325,20 +323,32 @@ def nvcomp_figures(cp, nvcomp, algorithm, chunk, dev):
     return figures
 
 
+def resident_bytes_equal(cp, a, b, slot):
+    """Two device-resident (data, lengths) results hold the same pages."""
+    if not bool(cp.array_equal(a[1], b[1])):
+        return False
+    valid = cp.arange(slot)[None, :] < a[1][:, None]
+    shape = (len(a[1]), slot)
+    return bool(((a[0].reshape(shape) == b[0].reshape(shape)) | ~valid).all())
+
+
 def check_deflate(cp, pages, quick):
-    """Both IAA deflate drivers: GPU bytes == CPU bytes, zlib decodes them, speed; nvCOMP's
-    Deflate at 4 KiB chunks as the anchor."""
+    """Both IAA deflate drivers: GPU bytes == CPU bytes, zlib decodes them, speed; the
+    fixed-code kernel's variants and phases; nvCOMP's Deflate at 4 KiB chunks."""
     import zlib
 
     import gpuacomp
+    from gpuacomp.backends.gpu import ALL_PHASES, DeflateKernels, GPUBackend
 
     out = section("deflate")
     rng = np.random.default_rng(11)
     mixed = pages[:4096].copy()
     mixed[::17] = rng.integers(0, 256, (len(mixed[::17]), 4096), dtype=np.uint8)
     mixed[5::31] = 0
+    mixed[9::37] = 0x5A
     n = 1 << 14 if quick else 1 << 16
     host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
+    dev = cp.asarray(host)
     all_ok = True
     for driver in ("deflate-iaa", "deflate-iaa-dynamic"):
         gpu = gpuacomp.Compressor(driver, device="gpu")
@@ -348,28 +358,80 @@ def check_deflate(cp, pages, quick):
             g, c = gpu.compress(mixed[:size]), cpu.compress(mixed[:size])
             row[f"identical_{size}"] = same_bytes(g, c)
             row[f"round_trip_{size}"] = bool(np.array_equal(gpu.decompress(g), mixed[:size]))
+        resident = gpu.compress(cp.asarray(mixed))
+        row["resident_identical_4096"] = same_bytes(resident, cpu.compress(mixed))
         ref = gpu.compress(mixed)
         row["zlib_decodes_gpu"] = all(zlib.decompress(ref.page(i), -12) == mixed[i].tobytes()
                                       for i in range(0, len(mixed), 7))
+        decoded, _ = gpu.decompress_batch([zlib.compress(p, 1)[2:-4] for p in mixed[:256]],
+                                          page_size=4096)
+        decoded = decoded.get() if hasattr(decoded, "get") else decoded
+        row["gpu_decodes_zlib"] = bool(np.array_equal(decoded, mixed[:256]))
         all_ok &= all(row.values())
-        dev = cp.asarray(host)
         batch = gpu.compress(dev)
-        comp, _, _ = device_time(cp, lambda: gpu.compress(dev), repeat=3)
-        decomp, _, _ = device_time(cp, lambda: gpu.decompress(batch), repeat=3)
+        comp, lo, hi = device_time(cp, lambda: gpu.compress(dev), repeat=5)
+        decomp, _, _ = device_time(cp, lambda: gpu.decompress(batch), repeat=5)
         row.update(ratio=batch.to_host().ratio, resident_compress_GBps=host.nbytes / comp / 1e9,
+                   compress_range_ms=(lo * 1e3, hi * 1e3),
                    resident_decompress_GBps=host.nbytes / decomp / 1e9)
-        walls = wall_times(lambda: cpu.compress(host[:4096]), 3)
-        row["cpu_all_cores_GBps"] = host[:4096].nbytes / statistics.median(walls) / 1e9
+        eight = cp.asarray(pages[:8])
+        seconds, _, _ = device_time(cp, lambda: gpu.compress(eight), repeat=30)
+        row["resident_8_pages_us"] = seconds * 1e6
+        walls = wall_times(lambda: gpu.compress(host), 3)
+        row["host_to_host_GBps"] = host.nbytes / statistics.median(walls) / 1e9
+        walls = wall_times(lambda: cpu.compress(host[:8192]), 3)
+        row["cpu_all_cores_GBps"] = host[:8192].nbytes / statistics.median(walls) / 1e9
         out[driver] = row
         print(driver, row, flush=True)
-        del dev, batch
+        del batch
+    # Each mode's two encoders, a block of 256 threads per page and a thread per page;
+    # then where the block kernel's time goes.
+    slot = gpuacomp.Compressor("deflate-iaa", device="cpu")._slot
+    for mode in ("fixed", "dynamic"):
+        reference = None
+        for variant, per_page in (("block_256", False), ("thread_per_page", True)):
+            kernels = DeflateKernels(mode, 256, per_page_threads=per_page)
+            backend = GPUBackend(kernels=kernels)
+            result = backend.compress(dev, slot, 4)
+            reference = reference or result
+            seconds, _, _ = device_time(cp, lambda: backend.compress(dev, slot, 4), repeat=5)
+            row = dict(GBps=host.nbytes / seconds / 1e9,
+                       same_bytes=resident_bytes_equal(cp, result, reference, slot))
+            kernel = kernels.compress_kernel
+            for what in ("regs_per_thread", "local_mem_per_thread", "shared_mem_per_block"):
+                try:
+                    value = getattr(kernel, f"get_{what}")()
+                    row[what] = next(iter(value.values())) if isinstance(value, dict) else value
+                except Exception as exc:  # reporting only
+                    row[what] = repr(exc)[:60]
+            all_ok &= row["same_bytes"]
+            out[f"{mode}_{variant}"] = row
+            print(f"{mode}_{variant}", row, flush=True)
+            del result
+        kernels = DeflateKernels(mode, 256, per_page_threads=False)
+        backend = GPUBackend(kernels=kernels)
+        d_out = cp.empty(n * slot, cp.uint8)
+        d_len = cp.empty(n, cp.int32)
+        nb = [backend._as_numba(a) for a in (dev, d_out, d_len)]
+        stream = backend._numba_stream(cp.cuda.get_current_stream())
+        launch = kernels.compress_kernel[n, 256, stream]
+        for last_phase in range(1, ALL_PHASES + 1):
+            seconds, _, _ = device_time(cp, lambda: launch(nb[0], 4096, nb[1], slot, nb[2], 4,
+                                                           last_phase))
+            out[f"{mode}_phase_1_to_{last_phase}_ms_{n}"] = seconds * 1e3
+        del d_out, d_len, nb
     try:
         from nvidia import nvcomp
-        dev = cp.asarray(host).reshape(-1)
-        out["nvcomp_deflate_4096"] = nvcomp_figures(cp, nvcomp, "Deflate", 4096, dev)
-        print("nvcomp deflate 4096", out["nvcomp_deflate_4096"], flush=True)
+        flat = dev.reshape(-1)
+        for algorithm_type in (0, 1, 2):
+            name = f"nvcomp_deflate_4096_type_{algorithm_type}"
+            out[name] = nvcomp_figures(cp, nvcomp, "Deflate", 4096, flat,
+                                       algorithm_type=algorithm_type)
+            print(name, out[name], flush=True)
     except ImportError as exc:
-        out["nvcomp_deflate_4096"] = f"nvidia.nvcomp not importable: {exc}"
+        out["nvcomp_deflate_4096_type_1"] = f"nvidia.nvcomp not importable: {exc}"
+    except Exception as exc:  # the anchor must not hide our own figures
+        out["nvcomp_error"] = repr(exc)
     out["all_ok"] = bool(all_ok)
     return out
 

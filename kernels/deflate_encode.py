@@ -56,6 +56,8 @@ WINDOW = 4096  # IAA's history window
 FIXED = 0
 DYNAMIC = 1
 MODES = {"fixed": FIXED, "dynamic": DYNAMIC}
+# Block types, as the block header's BTYPE field numbers them.
+STORED_BLOCK, FIXED_BLOCK, DYNAMIC_BLOCK = 0, 1, 2
 
 END_OF_BLOCK = 256
 LITLEN_SYMBOLS = 286  # 0-255 literals, 256 end of block, 257-285 lengths
@@ -397,15 +399,26 @@ def _emit_literals(src, first, last, lit_codes, lit_lengths, dst, cap, buffer, b
     return buffer, bits, op
 
 
+def match_field(length, distance, lit_codes, lit_lengths, dist_codes, dist_lengths):
+    """A match's four fields (length code and extra bits, distance code and extra bits)
+    as one bit string, ``(value, nbits)``: at most 48 bits, 29 with the fixed codes."""
+    symbol = LENGTH_SYMBOL[length]
+    code = distance_code(distance)
+    value = np.int64(lit_codes[symbol])
+    nbits = lit_lengths[symbol]
+    value |= np.int64(length - LENGTH_BASE[symbol - 257]) << nbits
+    nbits += LENGTH_EXTRA[symbol - 257]
+    value |= np.int64(dist_codes[code]) << nbits
+    nbits += dist_lengths[code]
+    value |= np.int64(distance - DIST_BASE[code]) << nbits
+    return value, nbits + DIST_EXTRA[code]
+
+
 def _emit_match(length, distance, lit_codes, lit_lengths, dist_codes, dist_lengths, dst,
                 cap, buffer, bits, op):
-    symbol = LENGTH_SYMBOL[length]
-    buffer, bits, op = _emit(dst, cap, buffer, bits, op, lit_codes[symbol], lit_lengths[symbol])
-    buffer, bits, op = _emit(dst, cap, buffer, bits, op, length - LENGTH_BASE[symbol - 257],
-                             LENGTH_EXTRA[symbol - 257])
-    code = distance_code(distance)
-    buffer, bits, op = _emit(dst, cap, buffer, bits, op, dist_codes[code], dist_lengths[code])
-    return _emit(dst, cap, buffer, bits, op, distance - DIST_BASE[code], DIST_EXTRA[code])
+    value, nbits = match_field(length, distance, lit_codes, lit_lengths, dist_codes,
+                               dist_lengths)
+    return _emit(dst, cap, buffer, bits, op, value, nbits)
 
 
 def _write_symbols(src, n, records, count, lit_codes, lit_lengths, dist_codes, dist_lengths,
@@ -426,11 +439,15 @@ def _write_symbols(src, n, records, count, lit_codes, lit_lengths, dist_codes, d
                                             lit_codes[END_OF_BLOCK], lit_lengths[END_OF_BLOCK])
 
 
-def _write_stored(src, n, dst, cap, writer):
+def _write_stored_header(n, dst, cap, writer):
     _put(dst, cap, writer, 1, 3)  # final, stored
     _flush(dst, cap, writer)
     _put(dst, cap, writer, n, 16)
     _put(dst, cap, writer, n ^ 0xFFFF, 16)
+
+
+def _write_stored(src, n, dst, cap, writer):
+    _write_stored_header(n, dst, cap, writer)
     op = writer[2]
     for b in range(n):
         if op + b < cap:
@@ -467,6 +484,28 @@ def encode_page(src, n, prev, dst, cap, mode, max_candidates, records, tables, w
         return _finish(dst, cap, writer)
     count = parse_page(src, n, prev, max_candidates, records, dst, cap, writer, False)
     extra_bits = _count_symbols(src, n, records, count, tables)
+    block, nlen, ndist, ncode, runs = plan_block(tables, n, extra_bits)
+    if block == STORED_BLOCK:
+        _write_stored(src, n, dst, cap, writer)
+    elif block == FIXED_BLOCK:
+        write_block_header(tables, block, n, nlen, ndist, ncode, runs, dst, cap, writer)
+        _write_symbols(src, n, records, count, FIXED_LIT_CODES, FIXED_LIT_LENGTHS,
+                       FIXED_DIST_CODES, FIXED_DIST_LENGTHS, dst, cap, writer)
+    else:
+        write_block_header(tables, block, n, nlen, ndist, ncode, runs, dst, cap, writer)
+        _write_symbols(src, n, records, count, tables[CODE_LIT], tables[LEN_LIT],
+                       tables[CODE_DIST], tables[LEN_DIST], dst, cap, writer)
+    return _finish(dst, cap, writer)
+
+
+def plan_block(tables, n, extra_bits):
+    """The block of the dynamic mode, from the parse's symbol frequencies in ``tables``
+    and the bits of its extra fields: ``(block, nlen, ndist, ncode, runs)``, the block
+    ``STORED_BLOCK``, ``FIXED_BLOCK`` or ``DYNAMIC_BLOCK``, whichever is smallest (ties
+    in the order dynamic, fixed, stored), and the dynamic header's sizes.
+
+    Leaves the dynamic codes' lengths in ``tables`` for ``write_block_header``.
+    """
     fixed_bits = (3 + extra_bits
                   + _symbol_bits(tables[FREQ_LIT], FIXED_LIT_LENGTHS, LITLEN_SYMBOLS)
                   + _symbol_bits(tables[FREQ_DIST], FIXED_DIST_LENGTHS, DIST_SYMBOLS))
@@ -496,25 +535,28 @@ def encode_page(src, n, prev, dst, cap, mode, max_candidates, records, tables, w
     fixed_bytes = (fixed_bits + 7) >> 3
     stored_bytes = n + 5 if n <= STORED_MAX else dynamic_bytes + 1
     if dynamic_bytes <= fixed_bytes and dynamic_bytes <= stored_bytes:
-        block = 2
+        block = DYNAMIC_BLOCK
     elif fixed_bytes <= stored_bytes:
-        block = 1
+        block = FIXED_BLOCK
     else:
-        block = 0
-    if block == 0:
-        _write_stored(src, n, dst, cap, writer)
-    elif block == 1:
+        block = STORED_BLOCK
+    return block, nlen, ndist, ncode, runs
+
+
+def write_block_header(tables, block, n, nlen, ndist, ncode, runs, dst, cap, writer):
+    """The header of a final block of ``n`` bytes: a stored block's up to its data, a
+    dynamic block's as ``plan_block`` planned it (its sizes, and ``tables``, whose codes
+    this completes)."""
+    if block == STORED_BLOCK:
+        _write_stored_header(n, dst, cap, writer)
+        return
+    if block == FIXED_BLOCK:
         _put(dst, cap, writer, 3, 3)  # final, fixed
-        _write_symbols(src, n, records, count, FIXED_LIT_CODES, FIXED_LIT_LENGTHS,
-                       FIXED_DIST_CODES, FIXED_DIST_LENGTHS, dst, cap, writer)
-    else:
-        _canonical_codes(tables, LEN_CL, CODE_CL, CODE_LENGTH_SYMBOLS)
-        _write_dynamic_header(tables, nlen, ndist, ncode, runs, dst, cap, writer)
-        _canonical_codes(tables, LEN_LIT, CODE_LIT, LITLEN_SYMBOLS)
-        _canonical_codes(tables, LEN_DIST, CODE_DIST, DIST_SYMBOLS)
-        _write_symbols(src, n, records, count, tables[CODE_LIT], tables[LEN_LIT],
-                       tables[CODE_DIST], tables[LEN_DIST], dst, cap, writer)
-    return _finish(dst, cap, writer)
+        return
+    _canonical_codes(tables, LEN_CL, CODE_CL, CODE_LENGTH_SYMBOLS)
+    _write_dynamic_header(tables, nlen, ndist, ncode, runs, dst, cap, writer)
+    _canonical_codes(tables, LEN_LIT, CODE_LIT, LITLEN_SYMBOLS)
+    _canonical_codes(tables, LEN_DIST, CODE_DIST, DIST_SYMBOLS)
 
 
 def _finish(dst, cap, writer):
@@ -539,9 +581,10 @@ FIXED_LIT_CODES, FIXED_LIT_LENGTHS, FIXED_DIST_CODES, FIXED_DIST_LENGTHS = _fixe
 
 CODEC_FUNCTIONS = (
     "distance_code", "parse_page", "_emit", "_put", "_flush", "_finish", "_emit_literals",
-    "_emit_match", "_reverse", "_canonical_codes", "_huffman_lengths", "_minimum_redundancy",
-    "_count_symbols", "_code_length", "_add_run", "_run_length_code", "_symbol_bits",
-    "_write_symbols", "_write_stored", "_write_dynamic_header", "encode_page",
+    "match_field", "_emit_match", "_reverse", "_canonical_codes", "_huffman_lengths",
+    "_minimum_redundancy", "_count_symbols", "_code_length", "_add_run", "_run_length_code",
+    "_symbol_bits", "_write_symbols", "_write_stored_header", "_write_stored",
+    "_write_dynamic_header", "encode_page", "plan_block", "write_block_header",
 )
 # The functions of kernels/lz4.py these call: compile those first and pass them as ``uses``.
-USES = ("best_match", "_same_key")
+USES = ("best_match", "_same_key", "_common_length")

@@ -3,13 +3,8 @@
 Compression produces the parse of ``kernels/lz4.py`` with the block's threads sharing
 the work, in four phases separated by barriers:
 
-1. **Chain.**  Warp 0 walks the page 32 positions at a time, in order: lanes with the
-   same 12-bit hash of their 4-byte key find each other with one ``match_any_sync``, link
-   to the nearest earlier lane of their group, and the group's first lane links to (and
-   updates) a shared head table.  The result is the CPU's kind of chain: each position
-   links to the previous position with the same hash.  (A first version sorted all
-   positions by key instead, an exact chain; the 78-stage bitonic sort took 43% of the
-   kernel's time on an H200.)
+1. **Chain.**  Warp 0 links every position to the previous one with the same hash
+   (``cuda_block.link_chain``); the head table lives in the record buffer until phase 3.
 2. **Best matches.**  Every position chooses its candidate in parallel with the shared
    ``best_match`` (lengths compared up to ``SELECT_CAP``, as the parse defines); positions
    with a match set a bit in a shared bitmap.
@@ -35,23 +30,17 @@ a batch spends its time without a profiler.
 
 import functools
 
-import numba
-import numpy as np
-from numba import cuda, int16, int32, int64, uint8, uint16, uint32, uint64
+from numba import cuda, int16, int32, int64, uint8, uint16, uint32
 
+from gpuacomp.kernels import cuda_block
 from gpuacomp.kernels import lz4 as codec
+from gpuacomp.kernels.cuda_block import BITMAP_WORDS, RECORD_QUARTER
 from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
 from gpuacomp.kernels.retarget import compile_functions
 
 LONG_LITERALS = 32  # literal runs longer than this are copied by the whole block
-HASH_BITS = 12
-HASH_ENTRIES = 1 << HASH_BITS  # the head table fills the record buffer
-EMPTY = np.uint32(0xFFFFFFFF)
-SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
-NO_MORE = 1 << 30
-# One uint32 buffer holds the chain's head table in phase 1, then the walk's records
-# in four quarters.
-RECORD_QUARTER = GPU_MAX_PAGE_SIZE // 4
+# One uint32 buffer holds the chain's head table in phase 1 (HASH_ENTRIES fill it), then
+# the walk's records in four quarters.
 DECODE_THREADS = 128  # threads per block of decompress_pages, one page each
 
 
@@ -62,8 +51,11 @@ def build(threads=256, max_registers=None):
 
     These change only the work split and occupancy, never the bytes.
     """
-    if threads < 32 or threads & (threads - 1):
-        raise ValueError(f"threads must be a power of two >= 32 (a whole warp), got {threads}")
+    block = cuda_block.build(threads)  # checks threads
+    link_chain = block.link_chain
+    next_match = block.next_match
+    sequence_at = block.sequence_at
+    sequence_end = block.sequence_end
     lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, cuda.jit(device=True))
     # (the CUDA simulator's jit takes no max_registers)
     register_limit = {} if max_registers is None else {"max_registers": max_registers}
@@ -74,55 +66,12 @@ def build(threads=256, max_registers=None):
     length_field_size = lz4._length_field_size
     decode_block = lz4.decode_block
     page_capacity = GPU_MAX_PAGE_SIZE
-    words = GPU_MAX_PAGE_SIZE // 32
+    words = BITMAP_WORDS
     start_margin = codec.MATCH_START_MARGIN
     last_literals = codec.LAST_LITERALS
     e2big = codec.E2BIG
     select_cap = codec.SELECT_CAP
     q1, q2, q3 = RECORD_QUARTER, 2 * RECORD_QUARTER, 3 * RECORD_QUARTER
-
-    if SIMULATOR:
-        # The simulator has no warp intrinsics: a block barrier and a scan of the lanes'
-        # values give the same results (all threads take part, as barriers need).
-        @cuda.jit(device=True)
-        def warp_barrier():
-            cuda.syncthreads()
-
-        @cuda.jit(device=True)
-        def lanes_with_value(value, lane, lane_values):
-            mask = 0
-            for other in range(32):
-                if lane_values[other] == value:
-                    mask |= 1 << other
-            return mask
-    else:
-        @cuda.jit(device=True)
-        def warp_barrier():
-            cuda.syncwarp()
-
-        @cuda.jit(device=True)
-        def lanes_with_value(value, lane, lane_values):
-            return cuda.match_any_sync(0xFFFFFFFF, value)
-
-    @cuda.jit(device=True)
-    def hash_key(src, i):
-        key = (uint64(src[i]) | (uint64(src[i + 1]) << 8) | (uint64(src[i + 2]) << 16)
-               | (uint64(src[i + 3]) << 24))
-        return int64(((key * uint64(2654435761)) & uint64(0xFFFFFFFF)) >> (32 - HASH_BITS))
-
-    @cuda.jit(device=True)
-    def next_match(bits, i, used_words):
-        """First position >= i whose bit is set, or NO_MORE."""
-        w = i >> 5
-        if w >= used_words:
-            return NO_MORE
-        m = uint64(bits[w]) & ((uint64(0xFFFFFFFF) << uint64(i & 31)) & uint64(0xFFFFFFFF))
-        while m == 0:
-            w += 1
-            if w >= used_words:
-                return NO_MORE
-            m = uint64(bits[w])
-        return (w << 5) + cuda.clz(cuda.brev(m))  # + trailing zeros of m
 
     @cuda.jit(device=True)
     def extend_long(src, short_length, short_offset, i, offset, starts, end_limit):
@@ -138,21 +87,6 @@ def build(threads=256, max_registers=None):
             length += select_cap
             q = i + length
         return extend_match(src, i, i - offset, length, end_limit)
-
-    @cuda.jit(device=True)
-    def sequence_at(records, k, matches, page_size):
-        """(match position, match length, offset) of record k; the last has no match."""
-        if k == matches:
-            return page_size, 0, 0
-        record = records[k]
-        return int32(record & 0xFFFF), int32(record >> 16), int32(records[q1 + k])
-
-    @cuda.jit(device=True)
-    def sequence_end(records, k):
-        """Where match k ends: the anchor of sequence k + 1 (0 before the first)."""
-        if k < 0:
-            return 0
-        return int32(records[k] & 0xFFFF) + int32(records[k] >> 16)
 
     @cuda.jit(**register_limit)
     def compress_pages(pages, page_size, out, slot, lengths, max_candidates, last_phase):
@@ -178,32 +112,9 @@ def build(threads=256, max_registers=None):
         starts = page_size - start_margin
         end_limit = page_size - last_literals
         if starts > 1:
-            # Phase 1: the hash chain, built by warp 0 a warp-width of positions at a
-            # time, in order; the head table lives in the record buffer until phase 3.
-            for h in range(tid, HASH_ENTRIES, threads):
-                records[h] = EMPTY
-            cuda.syncthreads()
-            if tid < 32 or SIMULATOR:
-                for base in range(0, starts, 32):
-                    i = base + tid
-                    active = tid < 32 and i < starts
-                    h = hash_key(src, i) if active else HASH_ENTRIES + tid  # unique filler
-                    if tid < 32:
-                        lane_hash[tid] = h
-                    warp_barrier()
-                    group = lanes_with_value(h, tid, lane_hash)
-                    if active:
-                        lower = uint32(group & ((1 << tid) - 1))
-                        if lower != 0:
-                            prev[i] = base + 31 - cuda.clz(lower)  # nearest earlier lane
-                        else:
-                            # The group's first lane links to the table and leaves the
-                            # group's last position there: one thread reads and writes.
-                            last = records[h]
-                            prev[i] = -1 if last == EMPTY else int32(last)
-                            records[h] = base + 31 - cuda.clz(uint32(group))
-                    warp_barrier()
-            cuda.syncthreads()
+            # Phase 1: the hash chain; the head table lives in the record buffer
+            # until phase 3.
+            link_chain(src, starts, records, prev, lane_hash, tid)
             # Phase 2: every position's best match, measured up to the cap.
             for i in range(tid, starts if last_phase >= 2 else 0, threads):
                 length, offset = best_match(src, i, prev, end_limit, max_candidates, select_cap,

@@ -316,7 +316,10 @@ def test_zswap_stores_and_loads_through_deflate_iaa(facade, corpus):
 @gpu_path
 @pytest.mark.parametrize("driver", DRIVERS)
 def test_gpu_bytes_are_the_cpus(driver, corpus):
-    pages = np.concatenate([edge_pages(), corpus.memory(corpus.memory_files()[0])[[3, 40]]])
+    # zeros, text, random, the skewed page that needs length-limited codes, a real one
+    # (each simulated page costs seconds)
+    pages = np.concatenate([edge_pages()[[0, 2, 4, 6]],
+                            corpus.memory(corpus.memory_files()[0])[[3]]])
     gpu = gpuacomp.Compressor(driver, device="gpu")
     cpu = gpuacomp.Compressor(driver, device="cpu")
     g, c = gpu.compress(pages), cpu.compress(pages)
@@ -324,7 +327,43 @@ def test_gpu_bytes_are_the_cpus(driver, corpus):
     np.testing.assert_array_equal(g.lengths, c.lengths)
     for i in range(len(pages)):
         assert g.page(i) == c.page(i), f"page {i}"
-    blocks = [g.page(i) for i in range(3)] + [b"\x07", zlib.compress(pages[2], 9)[2:-4]]
+    blocks = [g.page(i) for i in range(3)] + [b"\x07", zlib.compress(pages[1], 9)[2:-4]]
     out, status = gpu.decompress_batch(blocks, page_size=PAGE)
     assert list(status) == [0, 0, 0, -errno.EINVAL, 0]
-    np.testing.assert_array_equal(out[[0, 1, 2, 4]], pages[[0, 1, 2, 2]])
+    np.testing.assert_array_equal(out[[0, 1, 2, 4]], pages[[0, 1, 2, 1]])
+
+
+@pytest.mark.sim
+@gpu_path
+@pytest.mark.parametrize("mode", ["fixed", "dynamic"])
+def test_gpu_kernels_agree_at_every_capacity(mode):
+    """The block-per-page kernel at two thread counts and the thread-per-page kernel write
+    the CPU's bytes, also where a slot is too small (-E2BIG, nothing past the slot)."""
+    from gpuacomp import device
+    from gpuacomp.backends.deflate_cpu import DeflateCPUBackend
+    from gpuacomp.backends.gpu import DeflateKernels, GPUBackend
+
+    size = 600  # short pages: the simulator runs a thread per CUDA thread
+    rng = np.random.default_rng(4)
+    text = np.frombuffer((b"page after page of acomp requests, " * 20)[:size], np.uint8)
+    pages = np.stack([rng.integers(0, 256, size, dtype=np.uint8), text,
+                      np.zeros(size, np.uint8), rng.integers(0, 3, size, dtype=np.uint8)])
+    simulator = device.simulator_enabled()
+    full = DeflateCPUBackend(mode).compress(pages, size + 64, 4)[1]
+    for slot in (size + 64, int(np.sort(full)[1])):  # everything fits; two pages do not
+        data, lengths = DeflateCPUBackend(mode).compress(pages, slot, 4)
+        variants = [DeflateKernels(mode, 32, per_page_threads=False),
+                    DeflateKernels(mode, 64, per_page_threads=False),
+                    DeflateKernels(mode, 32, per_page_threads=True)]
+        for kernels in variants:
+            backend = GPUBackend(simulator=simulator, kernels=kernels)
+            gpu_data, gpu_lengths = backend.compress(pages, slot, 4)
+            gpu_data, gpu_lengths = (np.asarray(a.get() if hasattr(a, "get") else a)
+                                     for a in (gpu_data, gpu_lengths))
+            np.testing.assert_array_equal(gpu_lengths, lengths)
+            for i, length in enumerate(lengths):
+                if length >= 0:
+                    assert (gpu_data[i * slot:i * slot + length]
+                            == data[i * slot:i * slot + length]).all(), f"page {i}"
+        if slot < size:
+            assert (lengths == -errno.E2BIG).sum() == 2

@@ -16,9 +16,10 @@ def load(algorithm, name, threads=None):
             return DeflateCPUBackend(mode, threads)
         from gpuacomp.backends.cpu import CPUBackend
         return CPUBackend(threads)
-    from gpuacomp.backends.gpu import DeflateKernels, GPUBackend
-    kernels = DeflateKernels(mode) if mode is not None else None
-    return GPUBackend(simulator=(name == "gpu-sim"), kernels=kernels)
+    from gpuacomp.backends.gpu import DeflateKernels, GPUBackend, default_threads
+    simulator = name == "gpu-sim"
+    kernels = None if mode is None else DeflateKernels(mode, default_threads(simulator))
+    return GPUBackend(simulator=simulator, kernels=kernels)
 
 
 def load_software(algorithm):

@@ -73,25 +73,47 @@ class LZ4Kernels:
 
 
 class DeflateKernels:
-    """The IAA-compatible deflate kernels (``mode`` "fixed" or "dynamic"): a thread per
-    page both ways."""
+    """The IAA-compatible deflate kernels (``mode`` "fixed" or "dynamic"), a thread per
+    page to decompress.  To compress, ``per_page_threads`` picks the encoder: a block of
+    ``threads_per_block`` threads per page (False) or one thread per page (True); by
+    default each mode takes the one that measured faster on an H100 (bench/RESULTS.md):
+    the block for the fixed codes, the thread for the dynamic ones, whose per-page code
+    construction is serial either way and in a block runs on one thread of 256."""
 
-    def __init__(self, mode):
+    def __init__(self, mode, threads_per_block, per_page_threads=None):
         from gpuacomp.kernels import deflate_cuda, deflate_encode
 
-        self._threads = deflate_cuda.THREADS
         self.mode = deflate_encode.MODES[mode]
-        self.compress_kernel, self.decompress_kernel = deflate_cuda.build()
+        self.threads_per_block = threads_per_block
+        if per_page_threads is None:
+            per_page_threads = self.mode == deflate_encode.DYNAMIC
+        self.per_page_threads = per_page_threads
+        per_page_kernel, self.decompress_kernel = deflate_cuda.build()
+        if per_page_threads:
+            self.compress_kernel = per_page_kernel
+        else:
+            self.compress_kernel = deflate_cuda.build_block(self.mode, threads_per_block)
+        self._per_page = deflate_cuda.THREADS
 
     def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates):
-        grid = -(-pages.shape[0] // self._threads)
-        _configured(self.compress_kernel, grid, self._threads, stream)(
-            pages, page_size, data, slot, lengths, max_candidates, self.mode)
+        n = pages.shape[0]
+        if self.per_page_threads:
+            _configured(self.compress_kernel, -(-n // self._per_page), self._per_page, stream)(
+                pages, page_size, data, slot, lengths, max_candidates, self.mode)
+            return
+        _configured(self.compress_kernel, n, self.threads_per_block, stream)(
+            pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
 
     def decompress(self, stream, data, offsets, lengths, out, produced):
-        grid = -(-out.shape[0] // self._threads)
-        _configured(self.decompress_kernel, grid, self._threads, stream)(
+        grid = -(-out.shape[0] // self._per_page)
+        _configured(self.decompress_kernel, grid, self._per_page, stream)(
             data, offsets, lengths, out, produced)
+
+
+def default_threads(simulator):
+    """Threads per page of the block-per-page kernels: the simulator pays an OS thread
+    per CUDA thread, and the bytes do not depend on the count."""
+    return 32 if simulator else 256
 
 
 class GPUBackend:
@@ -108,8 +130,7 @@ class GPUBackend:
         self._cuda = cuda
         self.simulator = simulator
         self.name = "gpu-sim" if simulator else "gpu"
-        # The simulator pays an OS thread per CUDA thread; the bytes do not depend on it.
-        self.threads_per_block = threads_per_block or (32 if simulator else 256)
+        self.threads_per_block = threads_per_block or default_threads(simulator)
         self.chunk_pages = chunk_pages
         self.kernels = kernels or LZ4Kernels(self.threads_per_block, max_registers)
         if not simulator:

@@ -1,0 +1,169 @@
+"""Compile every CUDA kernel for a GPU without one, and report what each uses.
+
+    python -m bench.ptx_check [--cc 9.0]
+
+numba-cuda compiles a kernel to PTX through NVVM, which the wheels of the ``ptx`` extra
+bring (``pip install -e '.[ptx]'``: nvidia-nvvm, nvidia-cuda-nvrtc, and nvidia-cuda-nvcc
+for ptxas).  ptxas then assembles the PTX for the chip and reports registers, stack
+(local memory) and shared memory per kernel.
+
+This catches what the CUDA simulator cannot: the simulator runs kernels as Python, so
+code that numba cannot type for a GPU passes there and fails on the first real launch
+(an array shape that is a module attribute rather than a compile-time constant did,
+2026-11-26), and it has no limit on static shared memory (48 KiB per block).
+"""
+
+import argparse
+import contextlib
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import types
+
+STATIC_SHARED_LIMIT = 48 * 1024
+
+
+def unavailable_reason():
+    """Why kernels cannot be compiled here (None when they can)."""
+    try:
+        from numba import config
+        if config.ENABLE_CUDASIM:
+            return "NUMBA_ENABLE_CUDASIM is set: the simulator compiles nothing"
+        from numba.cuda.cudadrv.nvvm import NVVM
+        NVVM()
+    except Exception as exc:  # numba-cuda or NVVM missing, or NVVM not loadable
+        return f"NVVM is not available ({exc!r:.120}); install the ptx extra"
+    return None
+
+
+@contextlib.contextmanager
+def compute_capability(cc):
+    """numba-cuda (0.30) asks the driver for the current device's compute capability
+    when it compiles a device function; without a GPU there is no driver to ask."""
+    import numba.cuda.dispatcher as dispatcher
+
+    held = dispatcher.get_current_device
+    dispatcher.get_current_device = lambda: types.SimpleNamespace(compute_capability=cc)
+    try:
+        yield
+    finally:
+        dispatcher.get_current_device = held
+
+
+def kernels():
+    """``(name, kernel, argument types)`` of every kernel the GPU backend launches."""
+    import numpy as np
+
+    if not hasattr(np, "row_stack"):  # see gpuacomp/backends/gpu.py
+        np.row_stack = np.vstack
+    from numba import types as t
+
+    from gpuacomp.backends.gpu import default_threads
+    from gpuacomp.kernels import deflate_cuda, deflate_encode, lz4_cuda
+
+    threads = default_threads(simulator=False)
+    pages, data = t.Array(t.uint8, 2, "C"), t.Array(t.uint8, 1, "C")
+    lengths, wide = t.Array(t.int32, 1, "C"), t.Array(t.int64, 1, "C")
+    compress = (pages, t.int64, data, t.int64, lengths, t.int64, t.int64)
+    decompress = (data, wide, wide, pages, wide)
+    lz4_compress, lz4_decompress = lz4_cuda.build(threads)
+    deflate_pages, inflate_pages = deflate_cuda.build()
+    return [
+        ("lz4 compress (block per page)", lz4_compress, compress),
+        ("lz4 decompress", lz4_decompress, decompress),
+        ("deflate fixed (block per page)",
+         deflate_cuda.build_block(deflate_encode.FIXED, threads), compress),
+        ("deflate dynamic (block per page)",
+         deflate_cuda.build_block(deflate_encode.DYNAMIC, threads), compress),
+        ("deflate (thread per page)", deflate_pages, compress),
+        ("inflate", inflate_pages, decompress),
+    ]
+
+
+def find_ptxas():
+    """The wheel's ptxas first: it reads the PTX version of the wheel's NVVM, which a
+    system CUDA's older ptxas may not."""
+    try:
+        import nvidia
+        for root in nvidia.__path__:
+            for path in glob.glob(os.path.join(root, "*", "bin", "ptxas")):
+                return path
+    except ImportError:
+        pass
+    return shutil.which("ptxas")
+
+
+def resources(ptx, cc, ptxas):
+    """ptxas's report for ``ptx``: registers, stack_bytes, shared_bytes, spill_bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "kernel.ptx")
+        with open(source, "w") as f:
+            f.write(ptx)
+        done = subprocess.run([ptxas, f"-arch=sm_{cc[0]}{cc[1]}", "-v", source,
+                               "-o", os.devnull], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"ptxas failed: {done.stderr.strip()[:500]}")
+    report = done.stderr
+
+    def number(pattern):
+        found = re.search(pattern, report)
+        return int(found.group(1)) if found else 0
+
+    return dict(registers=number(r"Used (\d+) registers"),
+                stack_bytes=number(r"(\d+) bytes stack frame"),
+                shared_bytes=number(r"(\d+) bytes smem"),
+                spill_bytes=number(r"(\d+) bytes spill stores")
+                + number(r"(\d+) bytes spill loads"))
+
+
+def check(cc=(9, 0)):
+    """Compile every kernel; a row per kernel with its resources, or its error."""
+    from numba import cuda
+
+    ptxas = find_ptxas()
+    rows = []
+    with compute_capability(cc):
+        for name, kernel, signature in kernels():
+            row = dict(kernel=name)
+            try:
+                ptx, _ = cuda.compile_ptx(kernel.py_func, signature, cc=cc)
+                if ptxas:
+                    row.update(resources(ptx, cc, ptxas))
+            except Exception as exc:
+                row["error"] = f"{type(exc).__name__}: {exc}"
+            rows.append(row)
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cc", default="9.0", help="compute capability (default 9.0, Hopper)")
+    args = parser.parse_args(argv)
+    reason = unavailable_reason()
+    if reason:
+        print(f"ptx_check: {reason}", file=sys.stderr)
+        return 2
+    cc = tuple(int(part) for part in args.cc.split("."))
+    rows = check(cc)
+    failed = False
+    for row in rows:
+        if "error" in row:
+            failed = True
+            print(f"{row['kernel']:34s} FAILED: {row['error'][:800]}")
+        elif "registers" in row:
+            over = row["shared_bytes"] > STATIC_SHARED_LIMIT
+            failed |= over
+            print(f"{row['kernel']:34s} {row['registers']:3d} registers, "
+                  f"{row['stack_bytes']:6d} B stack, {row['shared_bytes']:6d} B shared"
+                  f"{' (over 48 KiB)' if over else ''}, {row['spill_bytes']} B spilled")
+        else:
+            print(f"{row['kernel']:34s} compiled (no ptxas for the resource report)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
