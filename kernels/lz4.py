@@ -140,7 +140,10 @@ def best_match(src, i, prev, match_end_limit, max_candidates, cap, window):
                                     or src[j + best_length] != src[i + best_length]):
                 j = prev[j]
                 continue
-            length = _common_length(src, i, j, MIN_MATCH, min(cap, match_end_limit - i))
+            length = MIN_MATCH
+            while (length < cap and i + length < match_end_limit
+                   and src[j + length] == src[i + length]):
+                length += 1
             if length > best_length:
                 best_length = length
                 best_offset = i - j
@@ -152,13 +155,7 @@ def best_match(src, i, prev, match_end_limit, max_candidates, cap, window):
 
 def extend_match(src, i, j, length, match_end_limit):
     """Extend a match of ``length`` bytes between ``i`` and ``j < i`` as far as it goes."""
-    return _common_length(src, i, j, length, match_end_limit - i)
-
-
-def _common_length(src, i, j, length, end):
-    """The first ``k >= length`` where ``src[i + k] != src[j + k]``, at most ``end``
-    (the first ``length`` bytes are known to be equal)."""
-    while length < end and src[j + length] == src[i + length]:
+    while i + length < match_end_limit and src[j + length] == src[i + length]:
         length += 1
     return length
 
@@ -370,6 +367,6 @@ def decode_block(src, slen, dst, cap):
 
 CODEC_FUNCTIONS = (
     "_length_field_size", "_write_length", "sequence_size", "write_sequence", "_same_key",
-    "best_match", "extend_match", "_common_length", "encode_page", "hash_chain", "link_positions",
+    "best_match", "extend_match", "encode_page", "hash_chain", "link_positions",
     "_read_length", "_match_fits", "parse_sequence", "decode_block",
 )
