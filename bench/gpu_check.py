@@ -383,7 +383,22 @@ def check_deflate(cp, pages, quick):
         row["cpu_all_cores_GBps"] = host[:8192].nbytes / statistics.median(walls) / 1e9
         out[driver] = row
         print(driver, row, flush=True)
+        save()  # a run cut short inside the stage keeps what it measured
         del batch
+    # The anchor before the variants: a run cut short keeps the comparison.
+    try:
+        from nvidia import nvcomp
+        flat = dev.reshape(-1)
+        for algorithm_type in (0, 1, 2):
+            name = f"nvcomp_deflate_4096_type_{algorithm_type}"
+            out[name] = nvcomp_figures(cp, nvcomp, "Deflate", 4096, flat,
+                                       algorithm_type=algorithm_type)
+            print(name, out[name], flush=True)
+            save()
+    except ImportError as exc:
+        out["nvcomp_deflate_4096_type_1"] = f"nvidia.nvcomp not importable: {exc}"
+    except Exception as exc:  # the anchor must not hide our own figures
+        out["nvcomp_error"] = repr(exc)
     # Each mode's two encoders, a block of 256 threads per page and a thread per page;
     # then where the block kernel's time goes.
     slot = gpuacomp.Compressor("deflate-iaa", device="cpu")._slot
@@ -407,6 +422,7 @@ def check_deflate(cp, pages, quick):
             all_ok &= row["same_bytes"]
             out[f"{mode}_{variant}"] = row
             print(f"{mode}_{variant}", row, flush=True)
+            save()
             del result
         kernels = DeflateKernels(mode, 256, per_page_threads=False)
         backend = GPUBackend(kernels=kernels)
@@ -420,18 +436,6 @@ def check_deflate(cp, pages, quick):
                                                            last_phase))
             out[f"{mode}_phase_1_to_{last_phase}_ms_{n}"] = seconds * 1e3
         del d_out, d_len, nb
-    try:
-        from nvidia import nvcomp
-        flat = dev.reshape(-1)
-        for algorithm_type in (0, 1, 2):
-            name = f"nvcomp_deflate_4096_type_{algorithm_type}"
-            out[name] = nvcomp_figures(cp, nvcomp, "Deflate", 4096, flat,
-                                       algorithm_type=algorithm_type)
-            print(name, out[name], flush=True)
-    except ImportError as exc:
-        out["nvcomp_deflate_4096_type_1"] = f"nvidia.nvcomp not importable: {exc}"
-    except Exception as exc:  # the anchor must not hide our own figures
-        out["nvcomp_error"] = repr(exc)
     out["all_ok"] = bool(all_ok)
     return out
 
@@ -469,11 +473,14 @@ def main(argv=None):
     for name, stage in stages:
         if name not in chosen:
             continue
+        started = time.perf_counter()
         try:
             stage()
         except Exception as exc:  # keep going: one broken stage must not hide the others
             RESULTS.setdefault(name, {})["error"] = repr(exc)
             print(f"!! {name} failed: {exc!r}", flush=True)
+        # (what each stage costs sizes the next device check)
+        RESULTS.setdefault(name, {})["stage_s"] = time.perf_counter() - started
         save()  # after every stage: a crash later must not take the numbers with it
     RESULTS["wall_s"] = time.perf_counter() - t0
     save()

@@ -149,7 +149,7 @@ def build_block(mode, threads=BLOCK_THREADS):
         tid = cuda.threadIdx.x
         n = page_size
         src = cuda.shared.array(page_capacity, uint8)
-        # The chain, then each position's literal bits before it (up to 9 * 4096: uint16).
+        # The chain, then the literal bits before each position (< 15 * 4096: uint16).
         prev = cuda.shared.array(page_capacity, int16)
         prefix = prev.view(np.uint16)
         # The head table, the best matches, the symbol counts, then scan workspace.
@@ -162,8 +162,8 @@ def build_block(mode, threads=BLOCK_THREADS):
         lit_len = cuda.shared.array(CODES, uint8)
         dist_code = cuda.shared.array(32, uint16)
         dist_len = cuda.shared.array(32, uint8)
-        # result, matches, long literal runs, block type, header bytes, header bits,
-        # extra bits of the matches
+        # [1:7]: matches, long literal runs, block type, header bytes, header bits, and
+        # the extra bits of the matches
         walk = cuda.shared.array(8, int32)
         tables = cuda.local.array(table_shape, int32)  # thread 0's, dynamic codes only
         writer = cuda.local.array(3, int64)
