@@ -13,8 +13,12 @@ walk over a bitmap of the positions that have a match.  What they share lives he
   time on an H200.)
 - ``next_match``: the walk's jump to the next position with a match.
 - ``block_exclusive_sum``: a prefix sum over the threads of a block.
-- ``sequence_at`` / ``sequence_end``: the walk's records, (position | length << 16) in
-  ``records[k]`` and the offset in ``records[RECORD_QUARTER + k]``.
+- ``record_match`` / ``record_end`` write the walk's records, ``sequence_at`` /
+  ``sequence_end`` read them: (position | length << 16) of match k in ``records[k]``,
+  its offset in ``records[RECORD_QUARTER + k]``, and from ``records[3 *
+  RECORD_QUARTER]`` on, the numbers of the sequences whose literal runs are longer than
+  ``LONG_LITERALS`` (the whole block handles those).  The second quarter is the
+  kernel's own.
 
 The simulator has no warp intrinsics: there a block barrier and a scan of the lanes'
 values stand in for ``syncwarp`` and ``match_any_sync`` (all threads take part, as
@@ -39,6 +43,7 @@ BITMAP_WORDS = GPU_MAX_PAGE_SIZE // 32
 # A page of 4 KiB has fewer than 1024 matches of 4 bytes or more: record quarters of
 # 1024 entries hold one field of every sequence.
 RECORD_QUARTER = GPU_MAX_PAGE_SIZE // 4
+LONG_LITERALS = 32  # literal runs longer than this are handled by the whole block
 
 
 @functools.lru_cache(maxsize=None)
@@ -46,7 +51,7 @@ def build(threads):
     """The helpers for blocks of ``threads`` threads (a power of two >= 32)."""
     if threads < 32 or threads & (threads - 1):
         raise ValueError(f"threads must be a power of two >= 32 (a whole warp), got {threads}")
-    q1 = RECORD_QUARTER
+    q1, q3 = RECORD_QUARTER, 3 * RECORD_QUARTER
 
     if SIMULATOR:
         @cuda.jit(device=True)
@@ -137,6 +142,25 @@ def build(threads):
         return before, total
 
     @cuda.jit(device=True)
+    def record_match(records, k, position, length, offset, anchor, long_runs):
+        """Record match k, whose literals start at ``anchor``: the new count of long
+        literal runs."""
+        records[k] = position | (length << 16)
+        records[q1 + k] = offset
+        if position - anchor > LONG_LITERALS:
+            records[q3 + long_runs] = k
+            long_runs += 1
+        return long_runs
+
+    @cuda.jit(device=True)
+    def record_end(records, matches, page_size, anchor, long_runs):
+        """Close the records after ``matches`` matches: the final count of long runs."""
+        if page_size - anchor > LONG_LITERALS:
+            records[q3 + long_runs] = matches
+            long_runs += 1
+        return long_runs
+
+    @cuda.jit(device=True)
     def sequence_at(records, k, matches, page_size):
         """(match position, match length, offset) of record k; the last has no match."""
         if k == matches:
@@ -153,4 +177,5 @@ def build(threads):
 
     return types.SimpleNamespace(link_chain=link_chain, next_match=next_match,
                                  block_exclusive_sum=block_exclusive_sum,
+                                 record_match=record_match, record_end=record_end,
                                  sequence_at=sequence_at, sequence_end=sequence_end)

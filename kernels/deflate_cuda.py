@@ -36,7 +36,7 @@ from gpuacomp.kernels import cuda_block
 from gpuacomp.kernels import deflate as decoder
 from gpuacomp.kernels import deflate_encode as encoder
 from gpuacomp.kernels import lz4
-from gpuacomp.kernels.cuda_block import BITMAP_WORDS, RECORD_QUARTER
+from gpuacomp.kernels.cuda_block import BITMAP_WORDS, LONG_LITERALS, RECORD_QUARTER
 from gpuacomp.kernels.deflate_encode import (DIST_SYMBOLS, DYNAMIC, DYNAMIC_BLOCK,
                                              END_OF_BLOCK, FIXED_BLOCK, FIXED_DIST_CODES,
                                              FIXED_DIST_LENGTHS, FIXED_LIT_CODES,
@@ -49,7 +49,6 @@ THREADS = 64  # threads per block of the thread-per-page kernels
 HASH_LOG = 10  # a smaller table than the CPU's: collisions cost time, never bytes
 MAX_RECORDS = GPU_MAX_PAGE_SIZE // encoder.MIN_MATCH + 1
 BLOCK_THREADS = 256  # threads per page of deflate_block_pages
-LONG_LITERALS = 32  # literal runs longer than this are handled by the whole block
 # The chosen block is never longer than the fixed one, which is at most 3 + 9 bits a
 # byte + 7 bits: matches of 4 or more bytes take fewer bits than their literals.
 OUT_WORDS = (3 + 9 * GPU_MAX_PAGE_SIZE + 7 + 31) // 32
@@ -92,12 +91,14 @@ def build_block(mode, threads=BLOCK_THREADS):
     write_block_header = encode.write_block_header
     link_chain = block.link_chain
     next_match = block.next_match
+    record_match = block.record_match
+    record_end = block.record_end
     block_exclusive_sum = block.block_exclusive_sum
     sequence_at = block.sequence_at
     sequence_end = block.sequence_end
     page_capacity = GPU_MAX_PAGE_SIZE
     key_margin = encoder.MIN_MATCH - 1
-    q1, q2, q3 = RECORD_QUARTER, 2 * RECORD_QUARTER, 3 * RECORD_QUARTER
+    q2, q3 = 2 * RECORD_QUARTER, 3 * RECORD_QUARTER
     table_shape = (encoder.TABLE_ROWS, encoder.TABLE_WIDTH)
     freq_lit, freq_dist = encoder.FREQ_LIT, encoder.FREQ_DIST
     code_lit, len_lit = encoder.CODE_LIT, encoder.LEN_LIT
@@ -200,19 +201,13 @@ def build_block(mode, threads=BLOCK_THREADS):
                 if i >= starts:
                     break
                 length = int32(best[i] & 0xFFFF)
-                records[matches] = i | (length << 16)
-                records[q1 + matches] = best[i] >> 16
-                if i - anchor > LONG_LITERALS:
-                    records[q3 + long_runs] = matches
-                    long_runs += 1
+                long_runs = record_match(records, matches, i, length, best[i] >> 16, anchor,
+                                         long_runs)
                 matches += 1
                 i += length
                 anchor = i
-            if n - anchor > LONG_LITERALS:
-                records[q3 + long_runs] = matches
-                long_runs += 1
             walk[1] = matches
-            walk[2] = long_runs
+            walk[2] = record_end(records, matches, n, anchor, long_runs)
             walk[6] = 0
         cuda.syncthreads()
         if last_phase < 4:

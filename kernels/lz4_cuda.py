@@ -34,11 +34,10 @@ from numba import cuda, int16, int32, int64, uint8, uint16, uint32
 
 from gpuacomp.kernels import cuda_block
 from gpuacomp.kernels import lz4 as codec
-from gpuacomp.kernels.cuda_block import BITMAP_WORDS, RECORD_QUARTER
+from gpuacomp.kernels.cuda_block import BITMAP_WORDS, LONG_LITERALS, RECORD_QUARTER
 from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
 from gpuacomp.kernels.retarget import compile_functions
 
-LONG_LITERALS = 32  # literal runs longer than this are copied by the whole block
 # One uint32 buffer holds the chain's head table in phase 1 (HASH_ENTRIES fill it), then
 # the walk's records in four quarters.
 DECODE_THREADS = 128  # threads per block of decompress_pages, one page each
@@ -54,6 +53,8 @@ def build(threads=256, max_registers=None):
     block = cuda_block.build(threads)  # checks threads
     link_chain = block.link_chain
     next_match = block.next_match
+    record_match = block.record_match
+    record_end = block.record_end
     sequence_at = block.sequence_at
     sequence_end = block.sequence_end
     lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, cuda.jit(device=True))
@@ -71,7 +72,7 @@ def build(threads=256, max_registers=None):
     last_literals = codec.LAST_LITERALS
     e2big = codec.E2BIG
     select_cap = codec.SELECT_CAP
-    q1, q2, q3 = RECORD_QUARTER, 2 * RECORD_QUARTER, 3 * RECORD_QUARTER
+    q2, q3 = 2 * RECORD_QUARTER, 3 * RECORD_QUARTER
 
     @cuda.jit(device=True)
     def extend_long(src, short_length, short_offset, i, offset, starts, end_limit):
@@ -143,20 +144,15 @@ def build(threads=256, max_registers=None):
                 if length == select_cap:
                     length = extend_long(src, short_length, short_offset, i, offset, starts,
                                          end_limit)
-                records[matches] = i | (length << 16)
-                records[q1 + matches] = offset
+                long_runs = record_match(records, matches, i, length, offset, anchor,
+                                         long_runs)
                 records[q2 + matches] = op
-                if i - anchor > LONG_LITERALS:
-                    records[q3 + long_runs] = matches
-                    long_runs += 1
                 op += sequence_size(i - anchor, length)
                 matches += 1
                 i += length
                 anchor = i
             records[q2 + matches] = op
-            if page_size - anchor > LONG_LITERALS:
-                records[q3 + long_runs] = matches
-                long_runs += 1
+            long_runs = record_end(records, matches, page_size, anchor, long_runs)
             op += sequence_size(page_size - anchor, 0)
             walk[0] = op if op <= slot else -e2big
             walk[1] = matches
