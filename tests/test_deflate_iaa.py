@@ -338,7 +338,8 @@ def test_gpu_bytes_are_the_cpus(driver, corpus):
 @pytest.mark.parametrize("mode", ["fixed", "dynamic"])
 def test_gpu_kernels_agree_at_every_capacity(mode):
     """The block-per-page kernel at two thread counts and the thread-per-page kernel write
-    the CPU's bytes, also where a slot is too small (-E2BIG, nothing past the slot)."""
+    the CPU's bytes, and fail with -E2BIG where it does when a slot is too small (the
+    simulator's bounds checks would stop a write past a page's slot)."""
     from gpuacomp import device
     from gpuacomp.backends.deflate_cpu import DeflateCPUBackend
     from gpuacomp.backends.gpu import DeflateKernels, GPUBackend
