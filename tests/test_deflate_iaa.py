@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 import gpuacomp
 from gpuacomp import acomp
 from gpuacomp.acomp import tfm as tfm_registry
-from gpuacomp.device import gpu_unavailable_reason
+from gpuacomp.device import gpu_unavailable_reason, simulator_enabled
 from gpuacomp.kernels import deflate_encode as encoder
 
 PAGE = 4096
@@ -368,3 +368,32 @@ def test_gpu_kernels_agree_at_every_capacity(mode):
                             == data[i * slot:i * slot + length]).all(), f"page {i}"
         if slot < size:
             assert (lengths == -errno.E2BIG).sum() == 2
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(gpu_unavailable_reason() is not None or simulator_enabled(),
+                    reason="needs a real CUDA GPU")
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_large_gpu_batches_equal_cpu(driver):
+    """2^16 pages, host and device-resident: the GPU's bytes are the CPU's, and the GPU
+    decodes them.  Corpus pages where the corpus is (a device machine may lack it)."""
+    import cupy
+
+    from conftest import load_memory, memory_files
+    from gpuacomp.sources import synthetic_pages
+
+    found = memory_files()
+    real = load_memory(found[0]) if found else synthetic_pages(4096, seed=5).pages
+    pages = np.tile(real, (-(-(1 << 16) // len(real)), 1))[:1 << 16]
+    pages[::9] = np.random.default_rng(12).integers(0, 256, (len(pages[::9]), PAGE),
+                                                    dtype=np.uint8)
+    pages[4::13] = 0
+    gpu = gpuacomp.Compressor(driver, device="gpu")
+    c = gpuacomp.Compressor(driver, device="cpu").compress(pages)
+    for g in (gpu.compress(pages), gpu.compress(cupy.asarray(pages))):
+        g = g.to_host()
+        np.testing.assert_array_equal(g.lengths, c.lengths)
+        slot = int(c.offsets[1] - c.offsets[0])
+        valid = np.arange(slot)[None, :] < c.lengths[:, None]
+        assert (g.data.reshape(-1, slot)[valid] == c.data.reshape(-1, slot)[valid]).all()
+    np.testing.assert_array_equal(gpu.decompress(c), pages)
