@@ -38,8 +38,6 @@ from gpuacomp.kernels.cuda_block import BITMAP_WORDS, LONG_LITERALS, RECORD_QUAR
 from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
 from gpuacomp.kernels.retarget import compile_functions
 
-# One uint32 buffer holds the chain's head table in phase 1 (HASH_ENTRIES fill it), then
-# the walk's records in four quarters.
 DECODE_THREADS = 128  # threads per block of decompress_pages, one page each
 
 
@@ -96,6 +94,7 @@ def build(threads=256, max_registers=None):
         dst = out[p * slot:(p + 1) * slot]
         tid = cuda.threadIdx.x
         src = cuda.shared.array(page_capacity, uint8)
+        # The chain's head table in phase 1, then the walk's records in four quarters.
         records = cuda.shared.array(page_capacity, uint32)
         prev = cuda.shared.array(page_capacity, int16)
         short_length = cuda.shared.array(page_capacity, uint8)

@@ -149,7 +149,8 @@ def test_long_pages_keep_to_the_4k_window(driver):
 
 @pytest.mark.parametrize("mode", ["fixed", "dynamic"])
 def test_compress_stops_at_the_capacity(mode):
-    from gpuacomp.backends.deflate_cpu import encode_page, link_positions
+    from gpuacomp.backends.cpu import link_positions
+    from gpuacomp.backends.deflate_cpu import encode_page
 
     page = np.random.default_rng(2).integers(0, 256, PAGE, dtype=np.uint8)
     prev = np.empty(PAGE, np.int32)

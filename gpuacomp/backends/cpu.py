@@ -20,11 +20,23 @@ from gpuacomp.kernels.retarget import compile_functions
 lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, njit(cache=True, nogil=True, inline="always"))
 encode_page = lz4.encode_page
 hash_chain = lz4.hash_chain
+link_positions = lz4.link_positions
 decode_block = lz4.decode_block
 
 HASH_ENTRIES = 1 << codec.HASH_LOG
 # Table entries are base + position; rebase before int32 overflows.
 BASE_LIMIT = 2**31 - 2 * codec.MAX_PAGE_SIZE
+
+
+@njit(cache=True, nogil=True, inline="always")
+def link_page(src, page_size, count, head, base, prev):
+    """Chain the first ``count`` positions of a page into ``head``, the table that a
+    chunk's pages share (``lz4.link_positions``); returns the next page's base."""
+    if base > BASE_LIMIT:
+        head[:] = -1
+        base = 0
+    link_positions(src, count, head, codec.HASH_LOG, base, prev)
+    return base + page_size
 
 
 @njit(cache=True, nogil=True)
@@ -34,12 +46,9 @@ def _compress_range(pages, first, last, out, slot, lengths, max_candidates):
     prev = np.empty(max(page_size, 1), np.int32)
     base = 0
     for p in range(first, last):
-        if base > BASE_LIMIT:
-            head[:] = -1
-            base = 0
         src = pages[p]
-        hash_chain(src, page_size, head, base, prev)
-        base += page_size
+        base = link_page(src, page_size, page_size - codec.MATCH_START_MARGIN, head, base,
+                         prev)
         dst = out[p * slot:(p + 1) * slot]
         lengths[p] = encode_page(src, page_size, prev, dst, slot, max_candidates)
 

@@ -8,17 +8,15 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from gpuacomp.backends.cpu import BASE_LIMIT, HASH_ENTRIES, CPUBackend, lz4
+from gpuacomp.backends.cpu import HASH_ENTRIES, CPUBackend, link_page, lz4
 from gpuacomp.backends.inflate import inflate_batch
 from gpuacomp.backends.parallel import PARALLEL_LOCK
 from gpuacomp.kernels import deflate_encode as codec
-from gpuacomp.kernels.lz4 import HASH_LOG
 from gpuacomp.kernels.retarget import compile_functions
 
 _encoder = compile_functions(codec, codec.CODEC_FUNCTIONS,
                              njit(cache=True, nogil=True, inline="always"), uses=lz4)
 encode_page = _encoder.encode_page
-link_positions = lz4.link_positions
 
 
 @njit(cache=True, nogil=True)
@@ -31,12 +29,8 @@ def _compress_range(pages, first, last, out, slot, lengths, mode, max_candidates
     writer = np.zeros(3, np.int64)
     base = 0
     for p in range(first, last):
-        if base > BASE_LIMIT:
-            head[:] = -1
-            base = 0
         src = pages[p]
-        link_positions(src, page_size - (codec.MIN_MATCH - 1), head, HASH_LOG, base, prev)
-        base += page_size
+        base = link_page(src, page_size, page_size - (codec.MIN_MATCH - 1), head, base, prev)
         dst = out[p * slot:(p + 1) * slot]
         lengths[p] = encode_page(src, page_size, prev, dst, slot, mode, max_candidates,
                                  records, tables, writer)
