@@ -4,9 +4,13 @@
 
 Sections: environment; correctness (GPU bytes == CPU bytes at several batch sizes,
 round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our speed
-(device-resident and host-to-host, 8-page latency); the acomp facade streaming against
-a direct batch; the zswap workload batched and sequential; nvCOMP LZ4 on the same pages;
-IAA's deflate (both drivers: GPU bytes == CPU bytes, speed) beside nvCOMP's Deflate.
+(device-resident and host-to-host; the compress kernel's variants side by side: threads
+per page, phase 2 by positions or by segments, with each one's phase times; an 8-page
+batch's latency layer by layer, from the kernel alone to ``Compressor.compress`` of
+host pages); the acomp facade streaming against a direct batch; the zswap workload
+batched and sequential; nvCOMP LZ4 on the same pages; IAA's deflate (both drivers: GPU
+bytes == CPU bytes, speed; the fixed-code kernel by positions and by segments) beside
+nvCOMP's Deflate.
 Prints a short table last; writes details as JSON to $OUT/gpu_check.json when $OUT is set.
 """
 
@@ -195,34 +199,22 @@ def check_speed(cp, gpu, cpu, pages, quick):
     from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
     dev = cp.asarray(pages[:sizes[0]])
     reference = gpu.accelerator._backend.compress(dev, gpu._slot, gpu.candidates)
-    for threads, registers in ((128, None), (256, None), (512, None), (1024, None)):
-        variant = GPUBackend(kernels=LZ4Kernels(threads, registers))
+    # Phase 2 by single positions (the default) and by segments, side by side.
+    for threads, segments in ((128, False), (256, False), (512, False), (1024, False),
+                              (256, True), (128, True)):
+        variant = GPUBackend(kernels=LZ4Kernels(threads, segments=segments))
         seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
-        kernel = variant.kernels.compress_kernel
-        usage = {}
-        for what in ("regs_per_thread", "local_mem_per_thread", "shared_mem_per_block"):
-            try:
-                value = getattr(kernel, f"get_{what}")()  # {signature: value}
-                usage[what] = next(iter(value.values())) if isinstance(value, dict) else value
-            except Exception as exc:  # reporting only
-                usage[what] = repr(exc)[:60]
         data, lengths = variant.compress(dev, gpu._slot, gpu.candidates)
         same = resident_bytes_equal(cp, (data, lengths), reference, gpu._slot)
-        out[f"resident_{sizes[0]}_threads_{threads}_maxreg_{registers}"] = dict(
-            GBps=dev.nbytes / seconds / 1e9, same_bytes_as_default=same, **usage)
-    backend = gpu.accelerator._backend
-    d_out = cp.empty(len(dev) * gpu._slot, cp.uint8)
-    d_len = cp.empty(len(dev), cp.int32)
-    nb = [backend._as_numba(a) for a in (dev, d_out, d_len)]
-    stream = backend._numba_stream(cp.cuda.get_current_stream())
-    for last_phase in (1, 2, 3, 4):
-        launch = backend.kernels.compress_kernel[len(dev), backend.threads_per_block, stream]
-        seconds, _, _ = device_time(cp, lambda: launch(nb[0], 4096, nb[1], gpu._slot, nb[2],
-                                                       gpu.candidates, last_phase))
-        out[f"phase_1_to_{last_phase}_ms_{len(dev)}"] = seconds * 1e3
-    eight = cp.asarray(pages[:8])
-    seconds, _, _ = device_time(cp, lambda: gpu.compress(eight), repeat=50)
-    out["resident_8_pages_us"] = seconds * 1e6
+        name = f"resident_{sizes[0]}_threads_{threads}" + ("_segments" if segments else "")
+        out[name] = dict(GBps=dev.nbytes / seconds / 1e9, same_bytes_as_default=same,
+                         **kernel_usage(variant.kernels.compress_kernel))
+        out["all_ok"] = out.get("all_ok", True) and same
+        if threads == 256:
+            phases = phase_times(cp, variant, dev, gpu._slot, gpu.candidates)
+            out.update({f"{name}_phase_1_to_{k}_ms": ms for k, ms in phases.items()})
+        print(name, out[name], flush=True)
+    out.update(latency_breakdown(cp, gpu, pages[:8]))
     for candidates in (1, 16):
         backend = gpu.accelerator._backend
         seconds, _, _ = device_time(cp, lambda: backend.compress(dev, gpu._slot, candidates))
@@ -239,6 +231,77 @@ def check_speed(cp, gpu, cpu, pages, quick):
     out["latency_8_pages_us"] = dict(p50=np.percentile(samples, 50) * 1e6,
                                      p99=np.percentile(samples, 99) * 1e6)
     print(out, flush=True)
+    return out
+
+
+def kernel_usage(kernel):
+    """Registers, local and shared memory of a compiled kernel (reporting only)."""
+    usage = {}
+    for what in ("regs_per_thread", "local_mem_per_thread", "shared_mem_per_block"):
+        try:
+            value = getattr(kernel, f"get_{what}")()  # {signature: value}
+            usage[what] = next(iter(value.values())) if isinstance(value, dict) else value
+        except Exception as exc:  # reporting only
+            usage[what] = repr(exc)[:60]
+    return usage
+
+
+def phase_times(cp, backend, dev, slot, candidates):
+    """Milliseconds of the compress kernel stopped after each phase (1 to 4), launched
+    directly on device arrays: where a batch spends its time, without a profiler."""
+    from gpuacomp.backends.gpu import ALL_PHASES
+    n = len(dev)
+    d_out = cp.empty(n * slot, cp.uint8)
+    d_len = cp.empty(n, cp.int32)
+    nb = [backend._as_numba(a) for a in (dev, d_out, d_len)]
+    stream = backend._numba_stream(cp.cuda.get_current_stream())
+    launch = backend.kernels.compress_kernel[n, backend.kernels.threads_per_block, stream]
+    times = {}
+    for last_phase in range(1, ALL_PHASES + 1):
+        seconds, _, _ = device_time(cp, lambda: launch(nb[0], dev.shape[1], nb[1], slot, nb[2],
+                                                       candidates, last_phase))
+        times[last_phase] = seconds * 1e3
+    return times
+
+
+def latency_breakdown(cp, gpu, host_pages):
+    """Where the time of a small batch goes, layer by layer (microseconds, medians):
+    the kernel alone (CUDA events around a direct launch), the backend and the
+    ``Compressor`` on device-resident pages, then on host pages (wall clock)."""
+    backend = gpu.accelerator._backend
+    n = len(host_pages)
+    dev = cp.asarray(host_pages)
+    slot, candidates = gpu._slot, gpu.candidates
+    d_out = cp.empty(n * slot, cp.uint8)
+    d_len = cp.empty(n, cp.int32)
+    nb = [backend._as_numba(a) for a in (dev, d_out, d_len)]
+    stream = backend._numba_stream(cp.cuda.get_current_stream())
+    kernels = backend.kernels
+    launch = kernels.compress_kernel[n, kernels.threads_per_block, stream]
+
+    def synced(fn):
+        def call():
+            fn()
+            cp.cuda.get_current_stream().synchronize()
+        return call
+
+    out = {}
+    seconds, _, _ = device_time(cp, lambda: launch(nb[0], dev.shape[1], nb[1], slot, nb[2],
+                                                   candidates, 4), repeat=50)
+    out[f"latency_{n}_kernel_events_us"] = seconds * 1e6
+    for name, fn in (("kernel_launch_wall", lambda: launch(nb[0], dev.shape[1], nb[1], slot,
+                                                           nb[2], candidates, 4)),
+                     ("backend_resident_wall", lambda: backend.compress(dev, slot, candidates)),
+                     ("compressor_resident_wall", lambda: gpu.compress(dev)),
+                     ("backend_host_wall", lambda: backend.compress(host_pages, slot,
+                                                                    candidates)),
+                     ("compressor_host_wall", lambda: gpu.compress(host_pages))):
+        samples = wall_times(synced(fn), 200)
+        out[f"latency_{n}_{name}_us"] = dict(p50=np.percentile(samples, 50) * 1e6,
+                                            p99=np.percentile(samples, 99) * 1e6)
+    # the device-resident figure of earlier runs: events around the whole call
+    seconds, _, _ = device_time(cp, lambda: gpu.compress(dev), repeat=50)
+    out[f"resident_{n}_pages_us"] = seconds * 1e6
     return out
 
 
@@ -338,7 +401,7 @@ def check_deflate(cp, pages, quick):
     import zlib
 
     import gpuacomp
-    from gpuacomp.backends.gpu import ALL_PHASES, DeflateKernels, GPUBackend
+    from gpuacomp.backends.gpu import DeflateKernels, GPUBackend
 
     out = section("deflate")
     rng = np.random.default_rng(11)
@@ -399,43 +462,32 @@ def check_deflate(cp, pages, quick):
         out["nvcomp_deflate_4096_type_1"] = f"nvidia.nvcomp not importable: {exc}"
     except Exception as exc:  # the anchor must not hide our own figures
         out["nvcomp_error"] = repr(exc)
-    # Each mode's two encoders, a block of 256 threads per page and a thread per page;
-    # then where the block kernel's time goes.
+    # Each mode's encoders: a block of 256 threads per page (phase 2 by single positions
+    # or, fixed codes, by segments) and a thread per page; then where the fixed block
+    # kernels' time goes.
     slot = gpuacomp.Compressor("deflate-iaa", device="cpu")._slot
     for mode in ("fixed", "dynamic"):
         reference = None
-        for variant, per_page in (("block_256", False), ("thread_per_page", True)):
-            kernels = DeflateKernels(mode, 256, per_page_threads=per_page)
+        variants = [("block_256", False, False), ("thread_per_page", True, False)]
+        if mode == "fixed":
+            variants.insert(1, ("block_256_segments", False, True))
+        for variant, per_page, segments in variants:
+            kernels = DeflateKernels(mode, 256, per_page_threads=per_page, segments=segments)
             backend = GPUBackend(kernels=kernels)
             result = backend.compress(dev, slot, 4)
             reference = reference or result
             seconds, _, _ = device_time(cp, lambda: backend.compress(dev, slot, 4), repeat=5)
             row = dict(GBps=host.nbytes / seconds / 1e9,
-                       same_bytes=resident_bytes_equal(cp, result, reference, slot))
-            kernel = kernels.compress_kernel
-            for what in ("regs_per_thread", "local_mem_per_thread", "shared_mem_per_block"):
-                try:
-                    value = getattr(kernel, f"get_{what}")()
-                    row[what] = next(iter(value.values())) if isinstance(value, dict) else value
-                except Exception as exc:  # reporting only
-                    row[what] = repr(exc)[:60]
+                       same_bytes=resident_bytes_equal(cp, result, reference, slot),
+                       **kernel_usage(kernels.compress_kernel))
             all_ok &= row["same_bytes"]
+            if mode == "fixed" and not per_page:
+                phases = phase_times(cp, backend, dev, slot, 4)
+                row.update({f"phase_1_to_{k}_ms": ms for k, ms in phases.items()})
             out[f"{mode}_{variant}"] = row
             print(f"{mode}_{variant}", row, flush=True)
             save()
             del result
-        kernels = DeflateKernels(mode, 256, per_page_threads=False)
-        backend = GPUBackend(kernels=kernels)
-        d_out = cp.empty(n * slot, cp.uint8)
-        d_len = cp.empty(n, cp.int32)
-        nb = [backend._as_numba(a) for a in (dev, d_out, d_len)]
-        stream = backend._numba_stream(cp.cuda.get_current_stream())
-        launch = kernels.compress_kernel[n, 256, stream]
-        for last_phase in range(1, ALL_PHASES + 1):
-            seconds, _, _ = device_time(cp, lambda: launch(nb[0], 4096, nb[1], slot, nb[2], 4,
-                                                           last_phase))
-            out[f"{mode}_phase_1_to_{last_phase}_ms_{n}"] = seconds * 1e3
-        del d_out, d_len, nb
     out["all_ok"] = bool(all_ok)
     return out
 
@@ -486,7 +538,7 @@ def main(argv=None):
     save()
     print_table()
     correct = all(RESULTS.get(stage, {}).get("all_ok", True)
-                  for stage in ("correctness", "deflate"))
+                  for stage in ("correctness", "speed", "deflate"))
     return 0 if correct and "all_ok" in RESULTS.get("correctness", {}) else 1
 
 
@@ -515,8 +567,10 @@ def print_table():
         if isinstance(value, dict):
             print(f"{key:32s} " + "  ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
                                              for k, v in value.items()))
-        else:
+        elif isinstance(value, float):
             print(f"{key:32s} {value:10.2f}")
+        else:  # all_ok, or a failed stage's error
+            print(f"{key:32s} {value}")
     for key, value in facade.items():
         print(f"facade {key:25s} {value}")
     for key, value in zswap.items():

@@ -74,9 +74,12 @@ def kernels():
     deflate_pages, inflate_pages = deflate_cuda.build()
     return [
         ("lz4 compress (block per page)", lz4_compress, compress),
+        ("lz4 compress (block, segments)", lz4_cuda.build(threads, segments=True)[0], compress),
         ("lz4 decompress", lz4_decompress, decompress),
         ("deflate fixed (block per page)",
          deflate_cuda.build_block(deflate_encode.FIXED, threads), compress),
+        ("deflate fixed (block, segments)",
+         deflate_cuda.build_block(deflate_encode.FIXED, threads, segments=True), compress),
         ("deflate dynamic (block per page)",
          deflate_cuda.build_block(deflate_encode.DYNAMIC, threads), compress),
         ("deflate (thread per page)", deflate_pages, compress),

@@ -11,6 +11,9 @@ walk over a bitmap of the positions that have a match.  What they share lives he
   position with the same hash, the CPU's kind of chain.  (A first version sorted all
   positions by key instead; the 78-stage bitonic sort took 43% of the LZ4 kernel's
   time on an H200.)
+- ``segment_bounds`` / ``mark_matches``: phase 2 by segments (a thread searches a
+  stretch of consecutive positions with ``lz4.segment_best_matches``), and the bitmap of
+  the positions that have a match, one atomic per word.
 - ``next_match``: the walk's jump to the next position with a match.
 - ``block_exclusive_sum``: a prefix sum over the threads of a block.
 - ``record_match`` / ``record_end`` write the walk's records, ``sequence_at`` /
@@ -110,6 +113,30 @@ def build(threads):
         cuda.syncthreads()
 
     @cuda.jit(device=True)
+    def segment_bounds(count, tid):
+        """The positions ``[first, last)`` of thread tid when the block's threads split
+        ``count`` positions into stretches of consecutive ones."""
+        stretch = (count + threads - 1) // threads
+        first = min(tid * stretch, count)
+        return first, min(first + stretch, count)
+
+    @cuda.jit(device=True)
+    def mark_matches(bits, lengths, first, last):
+        """Set the bit of each position of ``[first, last)`` whose length is not 0."""
+        word = first >> 5
+        mask = uint32(0)
+        for i in range(first, last):
+            if i >> 5 != word:
+                if mask != 0:
+                    cuda.atomic.or_(bits, word, mask)
+                word = i >> 5
+                mask = uint32(0)
+            if lengths[i] > 0:
+                mask |= uint32(1 << (i & 31))
+        if mask != 0:
+            cuda.atomic.or_(bits, word, mask)
+
+    @cuda.jit(device=True)
     def next_match(bits, i, used_words):
         """First position >= i whose bit is set, or NO_MORE."""
         w = i >> 5
@@ -175,7 +202,8 @@ def build(threads):
             return 0
         return int32(records[k] & 0xFFFF) + int32(records[k] >> 16)
 
-    return types.SimpleNamespace(link_chain=link_chain, next_match=next_match,
+    return types.SimpleNamespace(link_chain=link_chain, segment_bounds=segment_bounds,
+                                 mark_matches=mark_matches, next_match=next_match,
                                  block_exclusive_sum=block_exclusive_sum,
                                  record_match=record_match, record_end=record_end,
                                  sequence_at=sequence_at, sequence_end=sequence_end)

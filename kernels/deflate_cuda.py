@@ -7,7 +7,8 @@ as the LZ4 kernel finds its own (``kernels/lz4_cuda.py``, helpers in
 
 1. **Chain** of every position with a 4-byte key (warp 0).
 2. **Best matches**: every position's ``best_match`` (up to 258 bytes, 4 KiB back) in
-   parallel, and a bitmap of the positions that have one.
+   parallel (or a stretch of positions per thread with ``segment_best_matches``), and a
+   bitmap of the positions that have one.
 3. **Walk**: one thread follows the greedy parse over the bitmap and records each
    sequence (literals, then a match).
 4. **Codes and bits**: in the dynamic mode the block counts the symbols (shared
@@ -65,31 +66,36 @@ STORED_HEADER = 5  # bytes before a stored block's data
 def device_functions():
     """The encoder's functions (and the LZ4 ones they call) as CUDA device functions."""
     device = cuda.jit(device=True)
-    shared_lz4 = compile_functions(lz4, encoder.USES + ("link_positions",), device)
+    shared_lz4 = compile_functions(
+        lz4, encoder.USES + ("link_positions", "_carried_length", "segment_best_matches"), device)
     encode = compile_functions(encoder, encoder.CODEC_FUNCTIONS, device, uses=shared_lz4)
     return shared_lz4, encode
 
 
 @functools.lru_cache(maxsize=None)
-def build_block(mode, threads=BLOCK_THREADS):
+def build_block(mode, threads=BLOCK_THREADS, segments=False):
     """``deflate_block_pages(pages, page_size, out, slot, lengths, max_candidates,
     last_phase)`` for ``mode`` (FIXED or DYNAMIC: a kernel each, so the fixed one
     carries nothing of the dynamic codes), launched as ``[n, threads]`` (a power of two
     >= 32): page ``p`` into ``out[p * slot:(p + 1) * slot]``, its length or -E2BIG into
-    ``lengths[p]``.
+    ``lengths[p]``.  ``segments``: phase 2 by stretches of positions, as in
+    ``lz4_cuda.build``.
 
-    The thread count changes only the work split, never the bytes.  ``last_phase`` is
-    4 for real work: timing runs that stop after phase 1, 2 or 3 show where a batch
-    spends its time.
+    The thread count and ``segments`` change only the work split, never the bytes.
+    ``last_phase`` is 4 for real work: timing runs that stop after phase 1, 2 or 3 show
+    where a batch spends its time.
     """
     block = cuda_block.build(threads)
     shared_lz4, encode = device_functions()
     best_match = shared_lz4.best_match
+    segment_best_matches = shared_lz4.segment_best_matches
     match_field = encode.match_field
     distance_code = encode.distance_code
     plan_block = encode.plan_block
     write_block_header = encode.write_block_header
     link_chain = block.link_chain
+    segment_bounds = block.segment_bounds
+    mark_matches = block.mark_matches
     next_match = block.next_match
     record_match = block.record_match
     record_end = block.record_end
@@ -155,6 +161,8 @@ def build_block(mode, threads=BLOCK_THREADS):
         prefix = prev.view(np.uint16)
         # The head table, the best matches, the symbol counts, then scan workspace.
         best = cuda.shared.array(page_capacity, uint32)
+        match_length = best.view(np.uint16)[:page_capacity]
+        match_distance = best.view(np.uint16)[page_capacity:]
         records = cuda.shared.array(RECORDS, uint32)
         words = cuda.shared.array(OUT_WORDS, uint32)
         bits = cuda.shared.array(BITMAP_WORDS, uint32)
@@ -181,12 +189,19 @@ def build_block(mode, threads=BLOCK_THREADS):
         if starts > 1:
             # Phases 1 and 2: the chain, then every position's best match.
             link_chain(src, starts, best, prev, lane_hash, tid)
-            for i in range(tid, starts if last_phase >= 2 else 0, threads):
-                length, distance = best_match(src, i, prev, n, max_candidates, MAX_MATCH,
-                                              WINDOW)
-                best[i] = length | (int32(distance) << 16)  # (the simulator's int16)
-                if length > 0:
-                    cuda.atomic.or_(bits, i >> 5, uint32(1 << (i & 31)))
+            if segments:
+                first, last = segment_bounds(starts if last_phase >= 2 else 0, tid)
+                segment_best_matches(src, first, last, prev, n, max_candidates, MAX_MATCH,
+                                     WINDOW, match_length, match_distance)
+                mark_matches(bits, match_length, first, last)
+            else:
+                for i in range(tid, starts if last_phase >= 2 else 0, threads):
+                    length, distance = best_match(src, i, prev, n, max_candidates, MAX_MATCH,
+                                                  WINDOW)
+                    match_length[i] = length
+                    match_distance[i] = distance
+                    if length > 0:
+                        cuda.atomic.or_(bits, i >> 5, uint32(1 << (i & 31)))
             cuda.syncthreads()
 
         # Phase 3: the greedy walk records the sequences.
@@ -200,8 +215,8 @@ def build_block(mode, threads=BLOCK_THREADS):
                 i = next_match(bits, i, used_words)
                 if i >= starts:
                     break
-                length = int32(best[i] & 0xFFFF)
-                long_runs = record_match(records, matches, i, length, best[i] >> 16, anchor,
+                length = int32(match_length[i])
+                long_runs = record_match(records, matches, i, length, match_distance[i], anchor,
                                          long_runs)
                 matches += 1
                 i += length
@@ -285,9 +300,7 @@ def build_block(mode, threads=BLOCK_THREADS):
                 size = -E2BIG
         else:
             # The literal bits before each position, each thread summing a stretch ...
-            stretch = (n + threads - 1) // threads
-            first = min(tid * stretch, n)
-            last = min(first + stretch, n)
+            first, last = segment_bounds(n, tid)
             count = 0
             for i in range(first, last):
                 count += int32(lit_len[src[i]])
@@ -297,9 +310,7 @@ def build_block(mode, threads=BLOCK_THREADS):
                 before += int32(lit_len[src[i]])
             cuda.syncthreads()
             # ... then the first bit of each sequence, the same way.
-            stretch = (matches + 1 + threads - 1) // threads
-            first = min(tid * stretch, matches + 1)
-            last = min(first + stretch, matches + 1)
+            first, last = segment_bounds(matches + 1, tid)
             count = 0
             for k in range(first, last):
                 count += sequence_bits(records, k, matches, n, prefix, literal_total,

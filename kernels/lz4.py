@@ -153,6 +153,85 @@ def best_match(src, i, prev, match_end_limit, max_candidates, cap, window):
     return best_length, best_offset
 
 
+def _carried_length(offset, e0, e1, e2, e3):
+    # The length measured at the next position for this offset, or -1.  An entry is
+    # offset | length << 16 (offsets below 65536, lengths below 65536; 0: empty).
+    if offset == e0 & 0xFFFF:
+        return e0 >> 16
+    if offset == e1 & 0xFFFF:
+        return e1 >> 16
+    if offset == e2 & 0xFFFF:
+        return e2 >> 16
+    if offset == e3 & 0xFFFF:
+        return e3 >> 16
+    return -1
+
+
+def segment_best_matches(src, first, last, prev, match_end_limit, max_candidates, cap,
+                         window, lengths, offsets):
+    """``best_match`` of every position ``first <= i < last`` into ``lengths[i]``,
+    ``offsets[i]`` (0, 0 where there is none), with fewer byte comparisons.
+
+    It goes down from ``last - 1`` and carries the lengths measured at ``i + 1``: a
+    candidate ``j`` of ``i`` at an offset that was measured there (as ``j + 1``, up to
+    ``cap``) matches one byte more at ``i``, up to ``cap``, because ``src[i] ==
+    src[j]``.  That byte is also all of the key left to check, the next three having
+    matched at ``i + 1``.  Only candidates new at ``i`` are compared byte by byte: in a
+    run of matching positions, the segment's last one.  The results are
+    ``best_match``'s: the same candidates in the same order, the same lengths, the same
+    choice (tests check this at every position of the corpus).  The GPU kernels give
+    each thread a segment; the carried entries are 32-bit, which keeps them in four
+    registers.
+    """
+    e0 = e1 = e2 = e3 = np.int32(0)  # offset | length << 16 of up to 4 candidates at i + 1
+    for i in range(last - 1, first - 1, -1):
+        best_length = 0
+        best_offset = 0
+        found = 0
+        kept = 0
+        f0 = f1 = f2 = f3 = np.int32(0)  # the entries of i
+        j = prev[i]
+        while j >= 0 and found < max_candidates and i - j <= window:
+            offset = i - j
+            carried = _carried_length(offset, e0, e1, e2, e3)
+            if carried >= 0:
+                same_key = src[i] == src[j]
+            else:
+                same_key = _same_key(src, i, j)
+            if same_key:
+                found += 1
+                if carried >= 0:
+                    length = min(cap, carried + 1)
+                elif best_length > 0 and (i + best_length >= match_end_limit
+                                          or src[j + best_length] != src[i + best_length]):
+                    j = prev[j]
+                    continue  # cannot beat the best (best_match's test)
+                else:
+                    length = MIN_MATCH
+                    while (length < cap and i + length < match_end_limit
+                           and src[j + length] == src[i + length]):
+                        length += 1
+                entry = np.int32(np.int64(offset) | (length << 16))  # (the simulator: int16)
+                if kept == 0:
+                    f0 = entry
+                elif kept == 1:
+                    f1 = entry
+                elif kept == 2:
+                    f2 = entry
+                elif kept == 3:
+                    f3 = entry
+                kept += 1
+                if length > best_length:
+                    best_length = length
+                    best_offset = offset
+                    if length == cap or i + length == match_end_limit:
+                        break
+            j = prev[j]
+        lengths[i] = best_length
+        offsets[i] = best_offset
+        e0, e1, e2, e3 = f0, f1, f2, f3
+
+
 def extend_match(src, i, j, length, match_end_limit):
     """Extend a match of ``length`` bytes between ``i`` and ``j < i`` as far as it goes."""
     while i + length < match_end_limit and src[j + length] == src[i + length]:
@@ -367,6 +446,7 @@ def decode_block(src, slen, dst, cap):
 
 CODEC_FUNCTIONS = (
     "_length_field_size", "_write_length", "sequence_size", "write_sequence", "_same_key",
-    "best_match", "extend_match", "encode_page", "hash_chain", "link_positions",
-    "_read_length", "_match_fits", "parse_sequence", "decode_block",
+    "best_match", "_carried_length", "segment_best_matches", "extend_match", "encode_page",
+    "hash_chain", "link_positions", "_read_length", "_match_fits", "parse_sequence",
+    "decode_block",
 )

@@ -7,7 +7,9 @@ the work, in four phases separated by barriers:
    (``cuda_block.link_chain``); the head table lives in the record buffer until phase 3.
 2. **Best matches.**  Every position chooses its candidate in parallel with the shared
    ``best_match`` (lengths compared up to ``SELECT_CAP``, as the parse defines); positions
-   with a match set a bit in a shared bitmap.
+   with a match set a bit in a shared bitmap.  With ``segments`` each thread takes a
+   stretch of consecutive positions instead and runs ``segment_best_matches`` over it,
+   which gets the same results from far fewer byte comparisons.
 3. **Walk.**  One thread follows the greedy parse, jumping over literal runs with the
    bitmap and extending the matches that reached the cap (a cap at a time where phase 2
    already saw the same offset match further on).  It records each sequence and its
@@ -42,14 +44,18 @@ DECODE_THREADS = 128  # threads per block of decompress_pages, one page each
 
 
 @functools.lru_cache(maxsize=None)
-def build(threads=256, max_registers=None):
+def build(threads=256, max_registers=None, segments=False):
     """Compile the kernels: ``threads`` per block to compress a page (a power of two >= 32),
-    with at most ``max_registers`` per thread (None: the compiler's choice).
+    with at most ``max_registers`` per thread (None: the compiler's choice); phase 2 by
+    ``segments`` (a stretch of consecutive positions per thread, carrying lengths from
+    one position to the one before) or by single positions.
 
     These change only the work split and occupancy, never the bytes.
     """
     block = cuda_block.build(threads)  # checks threads
     link_chain = block.link_chain
+    segment_bounds = block.segment_bounds
+    mark_matches = block.mark_matches
     next_match = block.next_match
     record_match = block.record_match
     record_end = block.record_end
@@ -59,6 +65,7 @@ def build(threads=256, max_registers=None):
     # (the CUDA simulator's jit takes no max_registers)
     register_limit = {} if max_registers is None else {"max_registers": max_registers}
     best_match = lz4.best_match
+    segment_best_matches = lz4.segment_best_matches
     extend_match = lz4.extend_match
     sequence_size = lz4.sequence_size
     write_sequence = lz4.write_sequence
@@ -116,13 +123,19 @@ def build(threads=256, max_registers=None):
             # until phase 3.
             link_chain(src, starts, records, prev, lane_hash, tid)
             # Phase 2: every position's best match, measured up to the cap.
-            for i in range(tid, starts if last_phase >= 2 else 0, threads):
-                length, offset = best_match(src, i, prev, end_limit, max_candidates, select_cap,
-                                            page_capacity)
-                short_length[i] = length
-                short_offset[i] = offset
-                if length > 0:
-                    cuda.atomic.or_(bits, i >> 5, uint32(1 << (i & 31)))
+            if segments:
+                first, last = segment_bounds(starts if last_phase >= 2 else 0, tid)
+                segment_best_matches(src, first, last, prev, end_limit, max_candidates,
+                                     select_cap, page_capacity, short_length, short_offset)
+                mark_matches(bits, short_length, first, last)
+            else:
+                for i in range(tid, starts if last_phase >= 2 else 0, threads):
+                    length, offset = best_match(src, i, prev, end_limit, max_candidates,
+                                                select_cap, page_capacity)
+                    short_length[i] = length
+                    short_offset[i] = offset
+                    if length > 0:
+                        cuda.atomic.or_(bits, i >> 5, uint32(1 << (i & 31)))
             cuda.syncthreads()
 
         # Phase 3: the greedy walk; the head table's buffer now takes the records

@@ -338,9 +338,10 @@ def test_gpu_bytes_are_the_cpus(driver, corpus):
 @gpu_path
 @pytest.mark.parametrize("mode", ["fixed", "dynamic"])
 def test_gpu_kernels_agree_at_every_capacity(mode):
-    """The block-per-page kernel at two thread counts and the thread-per-page kernel write
-    the CPU's bytes, and fail with -E2BIG where it does when a slot is too small (the
-    simulator's bounds checks would stop a write past a page's slot)."""
+    """The block-per-page kernel (32 threads; 64 with phase 2 by segments) and the
+    thread-per-page kernel write the CPU's bytes, and fail with -E2BIG where it does
+    when a slot is too small (the simulator's bounds checks would stop a write past a
+    page's slot)."""
     from gpuacomp import device
     from gpuacomp.backends.deflate_cpu import DeflateCPUBackend
     from gpuacomp.backends.gpu import DeflateKernels, GPUBackend
@@ -355,7 +356,7 @@ def test_gpu_kernels_agree_at_every_capacity(mode):
     for slot in (size + 64, int(np.sort(full)[1])):  # everything fits; two pages do not
         data, lengths = DeflateCPUBackend(mode).compress(pages, slot, 4)
         variants = [DeflateKernels(mode, 32, per_page_threads=False),
-                    DeflateKernels(mode, 64, per_page_threads=False),
+                    DeflateKernels(mode, 64, per_page_threads=False, segments=True),
                     DeflateKernels(mode, 32, per_page_threads=True)]
         for kernels in variants:
             backend = GPUBackend(simulator=simulator, kernels=kernels)

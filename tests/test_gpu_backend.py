@@ -91,14 +91,15 @@ def test_small_pages_equal_cpu(page_size):
 
 @pytest.mark.sim
 @needs_gpu_path
-def test_thread_count_does_not_change_bytes(compressors):
-    from gpuacomp.backends.gpu import GPUBackend
+def test_thread_count_and_phase_2_split_do_not_change_bytes(compressors):
+    from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
 
     _, cpu = compressors
     pages = edge_pages()[[2, 3]]
     expected = cpu.compress(pages)
-    for threads in (32, 64):
-        data, lengths = GPUBackend(simulator=SIM, threads_per_block=threads).compress(
+    for threads, segments in ((32, False), (64, True)):
+        kernels = LZ4Kernels(threads, segments=segments)
+        data, lengths = GPUBackend(simulator=SIM, kernels=kernels).compress(
             pages, cpu._slot, cpu.candidates)
         data, lengths = _host(data), _host(lengths)
         assert np.array_equal(lengths, expected.lengths)

@@ -55,12 +55,13 @@ def _configured(kernel, grid, block, stream):
 
 class LZ4Kernels:
     """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress,
-    a thread per page to decompress."""
+    a thread per page to decompress.  ``segments``: the compress kernel's phase 2 by
+    stretches of positions (``lz4_cuda.build``; same bytes)."""
 
-    def __init__(self, threads_per_block, max_registers=None):
+    def __init__(self, threads_per_block, max_registers=None, segments=False):
         self.threads_per_block = threads_per_block
-        self.compress_kernel, self.decompress_kernel = lz4_cuda.build(threads_per_block,
-                                                                      max_registers)
+        self.compress_kernel, self.decompress_kernel = lz4_cuda.build(
+            threads_per_block, max_registers, segments)
 
     def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates):
         _configured(self.compress_kernel, pages.shape[0], self.threads_per_block, stream)(
@@ -78,9 +79,10 @@ class DeflateKernels:
     ``threads_per_block`` threads per page (False) or one thread per page (True); by
     default each mode takes the one that measured faster on an H100 (bench/RESULTS.md):
     the block for the fixed codes, the thread for the dynamic ones, whose per-page code
-    construction is serial either way and in a block runs on one thread of 256."""
+    construction is serial either way and in a block runs on one thread of 256.
+    ``segments``: the block kernel's phase 2 by stretches of positions (same bytes)."""
 
-    def __init__(self, mode, threads_per_block, per_page_threads=None):
+    def __init__(self, mode, threads_per_block, per_page_threads=None, segments=False):
         from gpuacomp.kernels import deflate_cuda, deflate_encode
 
         self.mode = deflate_encode.MODES[mode]
@@ -92,7 +94,8 @@ class DeflateKernels:
         if per_page_threads:
             self.compress_kernel = per_page_kernel
         else:
-            self.compress_kernel = deflate_cuda.build_block(self.mode, threads_per_block)
+            self.compress_kernel = deflate_cuda.build_block(self.mode, threads_per_block,
+                                                            segments)
         self._per_page = deflate_cuda.THREADS
 
     def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates):
