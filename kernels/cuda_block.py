@@ -11,9 +11,11 @@ walk over a bitmap of the positions that have a match.  What they share lives he
   position with the same hash, the CPU's kind of chain.  (A first version sorted all
   positions by key instead; the 78-stage bitonic sort took 43% of the LZ4 kernel's
   time on an H200.)
-- ``segment_bounds`` / ``mark_matches``: phase 2 by segments (a thread searches a
-  stretch of consecutive positions with ``lz4.segment_best_matches``), and the bitmap of
-  the positions that have a match, one atomic per word.
+- ``find_best_matches``: phase 2, every position's best match and a bitmap of the
+  positions that have one; by single positions (``lz4.best_match``) or, with
+  ``segments``, a stretch of consecutive positions per thread
+  (``lz4.segment_best_matches``, one bitmap atomic per word).
+- ``segment_bounds``: a thread's stretch when the block splits a count.
 - ``next_match``: the walk's jump to the next position with a match.
 - ``block_exclusive_sum``: a prefix sum over the threads of a block.
 - ``record_match`` / ``record_end`` write the walk's records, ``sequence_at`` /
@@ -35,7 +37,9 @@ import numba
 import numpy as np
 from numba import cuda, int32, int64, uint32, uint64
 
+from gpuacomp.kernels import lz4
 from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
+from gpuacomp.kernels.retarget import compile_functions
 
 SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
 HASH_BITS = 12
@@ -50,11 +54,17 @@ LONG_LITERALS = 32  # literal runs longer than this are handled by the whole blo
 
 
 @functools.lru_cache(maxsize=None)
-def build(threads):
-    """The helpers for blocks of ``threads`` threads (a power of two >= 32)."""
+def build(threads, segments=False):
+    """The helpers for blocks of ``threads`` threads (a power of two >= 32); phase 2 by
+    ``segments`` or by single positions (the same results, a different work split)."""
     if threads < 32 or threads & (threads - 1):
         raise ValueError(f"threads must be a power of two >= 32 (a whole warp), got {threads}")
     q1, q3 = RECORD_QUARTER, 3 * RECORD_QUARTER
+    search = compile_functions(
+        lz4, ("_same_key", "best_match", "_carried_length", "segment_best_matches"),
+        cuda.jit(device=True))
+    best_match = search.best_match
+    segment_best_matches = search.segment_best_matches
 
     if SIMULATOR:
         @cuda.jit(device=True)
@@ -137,6 +147,26 @@ def build(threads):
             cuda.atomic.or_(bits, word, mask)
 
     @cuda.jit(device=True)
+    def find_best_matches(src, count, prev, end_limit, max_candidates, cap, window, lengths,
+                          offsets, bits, tid):
+        """Phase 2 (the block's threads all call it): the best match of every position
+        below ``count`` into ``lengths`` and ``offsets``, and its bit in ``bits`` where
+        there is one.  The caller synchronises before reading them."""
+        if segments:
+            first, last = segment_bounds(count, tid)
+            segment_best_matches(src, first, last, prev, end_limit, max_candidates, cap,
+                                 window, lengths, offsets)
+            mark_matches(bits, lengths, first, last)
+        else:
+            for i in range(tid, count, threads):
+                length, offset = best_match(src, i, prev, end_limit, max_candidates, cap,
+                                            window)
+                lengths[i] = length
+                offsets[i] = offset
+                if length > 0:
+                    cuda.atomic.or_(bits, i >> 5, uint32(1 << (i & 31)))
+
+    @cuda.jit(device=True)
     def next_match(bits, i, used_words):
         """First position >= i whose bit is set, or NO_MORE."""
         w = i >> 5
@@ -203,7 +233,7 @@ def build(threads):
         return int32(records[k] & 0xFFFF) + int32(records[k] >> 16)
 
     return types.SimpleNamespace(link_chain=link_chain, segment_bounds=segment_bounds,
-                                 mark_matches=mark_matches, next_match=next_match,
+                                 find_best_matches=find_best_matches, next_match=next_match,
                                  block_exclusive_sum=block_exclusive_sum,
                                  record_match=record_match, record_end=record_end,
                                  sequence_at=sequence_at, sequence_end=sequence_end)

@@ -66,8 +66,7 @@ STORED_HEADER = 5  # bytes before a stored block's data
 def device_functions():
     """The encoder's functions (and the LZ4 ones they call) as CUDA device functions."""
     device = cuda.jit(device=True)
-    shared_lz4 = compile_functions(
-        lz4, encoder.USES + ("link_positions", "_carried_length", "segment_best_matches"), device)
+    shared_lz4 = compile_functions(lz4, encoder.USES + ("link_positions",), device)
     encode = compile_functions(encoder, encoder.CODEC_FUNCTIONS, device, uses=shared_lz4)
     return shared_lz4, encode
 
@@ -85,17 +84,15 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
     ``last_phase`` is 4 for real work: timing runs that stop after phase 1, 2 or 3 show
     where a batch spends its time.
     """
-    block = cuda_block.build(threads)
-    shared_lz4, encode = device_functions()
-    best_match = shared_lz4.best_match
-    segment_best_matches = shared_lz4.segment_best_matches
+    block = cuda_block.build(threads, segments)
+    _, encode = device_functions()
     match_field = encode.match_field
     distance_code = encode.distance_code
     plan_block = encode.plan_block
     write_block_header = encode.write_block_header
     link_chain = block.link_chain
     segment_bounds = block.segment_bounds
-    mark_matches = block.mark_matches
+    find_best_matches = block.find_best_matches
     next_match = block.next_match
     record_match = block.record_match
     record_end = block.record_end
@@ -189,19 +186,8 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
         if starts > 1:
             # Phases 1 and 2: the chain, then every position's best match.
             link_chain(src, starts, best, prev, lane_hash, tid)
-            if segments:
-                first, last = segment_bounds(starts if last_phase >= 2 else 0, tid)
-                segment_best_matches(src, first, last, prev, n, max_candidates, MAX_MATCH,
-                                     WINDOW, match_length, match_distance)
-                mark_matches(bits, match_length, first, last)
-            else:
-                for i in range(tid, starts if last_phase >= 2 else 0, threads):
-                    length, distance = best_match(src, i, prev, n, max_candidates, MAX_MATCH,
-                                                  WINDOW)
-                    match_length[i] = length
-                    match_distance[i] = distance
-                    if length > 0:
-                        cuda.atomic.or_(bits, i >> 5, uint32(1 << (i & 31)))
+            find_best_matches(src, starts if last_phase >= 2 else 0, prev, n, max_candidates,
+                              MAX_MATCH, WINDOW, match_length, match_distance, bits, tid)
             cuda.syncthreads()
 
         # Phase 3: the greedy walk records the sequences.

@@ -52,10 +52,9 @@ def build(threads=256, max_registers=None, segments=False):
 
     These change only the work split and occupancy, never the bytes.
     """
-    block = cuda_block.build(threads)  # checks threads
+    block = cuda_block.build(threads, segments)  # checks threads
     link_chain = block.link_chain
-    segment_bounds = block.segment_bounds
-    mark_matches = block.mark_matches
+    find_best_matches = block.find_best_matches
     next_match = block.next_match
     record_match = block.record_match
     record_end = block.record_end
@@ -64,8 +63,6 @@ def build(threads=256, max_registers=None, segments=False):
     lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, cuda.jit(device=True))
     # (the CUDA simulator's jit takes no max_registers)
     register_limit = {} if max_registers is None else {"max_registers": max_registers}
-    best_match = lz4.best_match
-    segment_best_matches = lz4.segment_best_matches
     extend_match = lz4.extend_match
     sequence_size = lz4.sequence_size
     write_sequence = lz4.write_sequence
@@ -123,19 +120,9 @@ def build(threads=256, max_registers=None, segments=False):
             # until phase 3.
             link_chain(src, starts, records, prev, lane_hash, tid)
             # Phase 2: every position's best match, measured up to the cap.
-            if segments:
-                first, last = segment_bounds(starts if last_phase >= 2 else 0, tid)
-                segment_best_matches(src, first, last, prev, end_limit, max_candidates,
-                                     select_cap, page_capacity, short_length, short_offset)
-                mark_matches(bits, short_length, first, last)
-            else:
-                for i in range(tid, starts if last_phase >= 2 else 0, threads):
-                    length, offset = best_match(src, i, prev, end_limit, max_candidates,
-                                                select_cap, page_capacity)
-                    short_length[i] = length
-                    short_offset[i] = offset
-                    if length > 0:
-                        cuda.atomic.or_(bits, i >> 5, uint32(1 << (i & 31)))
+            find_best_matches(src, starts if last_phase >= 2 else 0, prev, end_limit,
+                              max_candidates, select_cap, page_capacity, short_length,
+                              short_offset, bits, tid)
             cuda.syncthreads()
 
         # Phase 3: the greedy walk; the head table's buffer now takes the records
