@@ -5,12 +5,12 @@
 Sections: environment; correctness (GPU bytes == CPU bytes at several batch sizes,
 round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our speed
 (device-resident and host-to-host; the compress kernel's variants side by side: threads
-per page, phase 2 by positions or by segments, with each one's phase times; an 8-page
-batch's latency layer by layer, from the kernel alone to ``Compressor.compress`` of
-host pages); the acomp facade streaming against a direct batch; the zswap workload
-batched and sequential; nvCOMP LZ4 on the same pages; IAA's deflate (both drivers: GPU
-bytes == CPU bytes, speed; the fixed-code kernel by positions and by segments) beside
-nvCOMP's Deflate.
+per page, phase 2 by positions or by segments, a register cap, with phase times; the
+decoder by thread and by warp; an 8-page batch's latency layer by layer, from the
+kernel alone (and its phases) to ``Compressor.compress`` of host pages); the acomp
+facade streaming against a direct batch; the zswap workload batched and sequential;
+nvCOMP LZ4 on the same pages; IAA's deflate (both drivers: GPU bytes == CPU bytes,
+speed; the fixed-code kernel by positions and by segments) beside nvCOMP's Deflate.
 Prints a short table last; writes details as JSON to $OUT/gpu_check.json when $OUT is set.
 """
 
@@ -199,14 +199,19 @@ def check_speed(cp, gpu, cpu, pages, quick):
     from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
     dev = cp.asarray(pages[:sizes[0]])
     reference = gpu.accelerator._backend.compress(dev, gpu._slot, gpu.candidates)
-    # Phase 2 by single positions (the default) and by segments, side by side.
-    for threads, segments in ((128, False), (256, False), (512, False), (1024, False),
-                              (256, True), (128, True)):
-        variant = GPUBackend(kernels=LZ4Kernels(threads, segments=segments))
+    # Phase 2 by single positions (the default) and by segments, side by side; the
+    # default at 32 registers as well, which lets 8 blocks of 256 threads share an SM
+    # where the compiler's 40 let 6 (bench/ptx_check.py gives each kernel's blocks).
+    for threads, segments, registers in ((128, False, None), (256, False, None),
+                                         (512, False, None), (1024, False, None),
+                                         (256, False, 32), (256, True, None),
+                                         (256, True, 40), (128, True, None)):
+        variant = GPUBackend(kernels=LZ4Kernels(threads, registers, segments=segments))
         seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
         data, lengths = variant.compress(dev, gpu._slot, gpu.candidates)
         same = resident_bytes_equal(cp, (data, lengths), reference, gpu._slot)
-        name = f"resident_{sizes[0]}_threads_{threads}" + ("_segments" if segments else "")
+        name = (f"resident_{sizes[0]}_threads_{threads}" + ("_segments" if segments else "")
+                + (f"_registers_{registers}" if registers else ""))
         out[name] = dict(GBps=dev.nbytes / seconds / 1e9, same_bytes_as_default=same,
                          **kernel_usage(variant.kernels.compress_kernel))
         out["all_ok"] = out.get("all_ok", True) and same
@@ -214,6 +219,20 @@ def check_speed(cp, gpu, cpu, pages, quick):
             phases = phase_times(cp, variant, dev, gpu._slot, gpu.candidates)
             out.update({f"{name}_phase_1_to_{k}_ms": ms for k, ms in phases.items()})
         print(name, out[name], flush=True)
+    # The decoders side by side: a thread per page (the default) and a warp per page.
+    batch = gpu.compress(dev)
+    blocks = (batch.data, batch.offsets.astype(cp.int64), batch.lengths.astype(cp.int64))
+    for decoder, by_warp in (("thread", False), ("warp", True)):
+        variant = GPUBackend(kernels=LZ4Kernels(256, warp_decoder=by_warp))
+        seconds, _, _ = device_time(cp, lambda: variant.decompress(*blocks, dev.shape[1]))
+        decoded, produced = variant.decompress(*blocks, dev.shape[1])
+        same = bool(cp.array_equal(decoded, dev)) and bool((produced == dev.shape[1]).all())
+        out[f"decompress_{sizes[0]}_{decoder}_per_page"] = dict(
+            GBps=dev.nbytes / seconds / 1e9, round_trip=same,
+            **kernel_usage(variant.kernels.decompress_kernel))
+        out["all_ok"] = out["all_ok"] and same
+        print(decoder, out[f"decompress_{sizes[0]}_{decoder}_per_page"], flush=True)
+    del batch, blocks, decoded, produced
     out.update(latency_breakdown(cp, gpu, pages[:8]))
     for candidates in (1, 16):
         backend = gpu.accelerator._backend
@@ -289,6 +308,9 @@ def latency_breakdown(cp, gpu, host_pages):
     seconds, _, _ = device_time(cp, lambda: launch(nb[0], dev.shape[1], nb[1], slot, nb[2],
                                                    candidates, 4), repeat=50)
     out[f"latency_{n}_kernel_events_us"] = seconds * 1e6
+    # A page's critical path, phase by phase: each block alone on its SM.
+    for k, ms in phase_times(cp, backend, dev, slot, candidates).items():
+        out[f"latency_{n}_kernel_phase_1_to_{k}_us"] = ms * 1e3
     for name, fn in (("kernel_launch_wall", lambda: launch(nb[0], dev.shape[1], nb[1], slot,
                                                            nb[2], candidates, 4)),
                      ("backend_resident_wall", lambda: backend.compress(dev, slot, candidates)),

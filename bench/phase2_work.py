@@ -25,7 +25,8 @@ import numpy as np
 
 from gpuacomp.backends.cpu import link_positions, lz4
 from gpuacomp.kernels import deflate_encode
-from gpuacomp.kernels.lz4 import LAST_LITERALS, MATCH_START_MARGIN, MAX_PAGE_SIZE, SELECT_CAP
+from gpuacomp.kernels.lz4 import (LAST_LITERALS, MATCH_START_MARGIN, MAX_PAGE_SIZE, SELECT_CAP,
+                                  segment_stretch)
 
 best_match = lz4.best_match
 segment_best_matches = lz4.segment_best_matches
@@ -81,7 +82,7 @@ def search(pages, fmt, candidates=4, segment=0, hash_log=GPU_HASH_LOG):
 
 def gpu_segment(page_size, margin):
     """Positions per thread when GPU_THREADS threads split a page (cuda_block)."""
-    return -(-(page_size - margin) // GPU_THREADS)
+    return segment_stretch(page_size - margin, GPU_THREADS)
 
 
 def measure(pages, fmt, repeat):

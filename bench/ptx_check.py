@@ -11,6 +11,10 @@ This catches what the CUDA simulator cannot: the simulator runs kernels as Pytho
 code that numba cannot type for a GPU passes there and fails on the first real launch
 (an array shape that is a module attribute rather than a compile-time constant did,
 2026-11-26), and it has no limit on static shared memory (48 KiB per block).
+
+It also gives each kernel's resident blocks per SM at the thread count the backend
+launches it with, and what bounds them: the block kernels run serial phases (one
+warp, one thread) that leave an SM idle unless other pages are resident beside them.
 """
 
 import argparse
@@ -25,6 +29,32 @@ import tempfile
 import types
 
 STATIC_SHARED_LIMIT = 48 * 1024
+
+
+# Per-SM limits of the CUDA programming guide's table of compute capabilities (8.0 and
+# 9.0): registers, threads, blocks, shared memory; registers are allocated per warp in
+# units of 256, shared memory in units of 128 bytes plus 1 KiB the system reserves per
+# block.
+SM_LIMITS = {(8, 0): dict(registers=65536, threads=2048, blocks=32, shared=167936),
+             (9, 0): dict(registers=65536, threads=2048, blocks=32, shared=233472)}
+RESERVED_SHARED = 1024
+
+
+def blocks_per_sm(registers, shared_bytes, threads, cc):
+    """``(resident blocks per SM, the limit that binds)`` for a kernel, or None for a
+    compute capability without a row in ``SM_LIMITS``."""
+    limits = SM_LIMITS.get(cc)
+    if limits is None:
+        return None
+    warps = -(-threads // 32)
+    warp_registers = -(-max(registers, 1) * 32 // 256) * 256
+    block_shared = -(-shared_bytes // 128) * 128 + RESERVED_SHARED
+    bounds = {"registers": limits["registers"] // warp_registers // warps,
+              "threads": limits["threads"] // (32 * warps),
+              "blocks": limits["blocks"],
+              "shared memory": limits["shared"] // block_shared}
+    limit = min(bounds, key=bounds.get)
+    return bounds[limit], limit
 
 
 def unavailable_reason():
@@ -55,7 +85,8 @@ def compute_capability(cc):
 
 
 def kernels():
-    """``(name, kernel, argument types)`` of every kernel the GPU backend launches."""
+    """``(name, kernel, argument types, threads per block)`` of every kernel the GPU
+    backend launches."""
     import numpy as np
 
     if not hasattr(np, "row_stack"):  # see gpuacomp/backends/gpu.py
@@ -72,18 +103,23 @@ def kernels():
     decompress = (data, wide, wide, pages, wide)
     lz4_compress, lz4_decompress = lz4_cuda.build(threads)
     deflate_pages, inflate_pages = deflate_cuda.build()
+    per_page = deflate_cuda.THREADS
     return [
-        ("lz4 compress (block per page)", lz4_compress, compress),
-        ("lz4 compress (block, segments)", lz4_cuda.build(threads, segments=True)[0], compress),
-        ("lz4 decompress", lz4_decompress, decompress),
+        ("lz4 compress (block per page)", lz4_compress, compress, threads),
+        ("lz4 compress (block, segments)", lz4_cuda.build(threads, segments=True)[0], compress,
+         threads),
+        ("lz4 decompress", lz4_decompress, decompress, lz4_cuda.DECODE_THREADS),
+        ("lz4 decompress (warp per page)", lz4_cuda.build_warp_decoder()[0], decompress,
+         32 * lz4_cuda.DECODE_WARPS),
         ("deflate fixed (block per page)",
-         deflate_cuda.build_block(deflate_encode.FIXED, threads), compress),
+         deflate_cuda.build_block(deflate_encode.FIXED, threads), compress, threads),
         ("deflate fixed (block, segments)",
-         deflate_cuda.build_block(deflate_encode.FIXED, threads, segments=True), compress),
+         deflate_cuda.build_block(deflate_encode.FIXED, threads, segments=True), compress,
+         threads),
         ("deflate dynamic (block per page)",
-         deflate_cuda.build_block(deflate_encode.DYNAMIC, threads), compress),
-        ("deflate (thread per page)", deflate_pages, compress),
-        ("inflate", inflate_pages, decompress),
+         deflate_cuda.build_block(deflate_encode.DYNAMIC, threads), compress, threads),
+        ("deflate (thread per page)", deflate_pages, compress, per_page),
+        ("inflate", inflate_pages, decompress, per_page),
     ]
 
 
@@ -100,13 +136,15 @@ def find_ptxas():
     return shutil.which("ptxas")
 
 
-def resources(ptx, cc, ptxas):
-    """ptxas's report for ``ptx``: registers, stack_bytes, shared_bytes, spill_bytes."""
+def resources(ptx, cc, ptxas, max_registers=None):
+    """ptxas's report for ``ptx``: registers, stack_bytes, shared_bytes, spill_bytes;
+    ``max_registers`` caps the registers as the kernel's own ``max_registers`` does."""
+    cap = [] if max_registers is None else [f"--maxrregcount={max_registers}"]
     with tempfile.TemporaryDirectory() as tmp:
         source = os.path.join(tmp, "kernel.ptx")
         with open(source, "w") as f:
             f.write(ptx)
-        done = subprocess.run([ptxas, f"-arch=sm_{cc[0]}{cc[1]}", "-v", source,
+        done = subprocess.run([ptxas, f"-arch=sm_{cc[0]}{cc[1]}", "-v", *cap, source,
                                "-o", os.devnull], capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"ptxas failed: {done.stderr.strip()[:500]}")
@@ -130,12 +168,17 @@ def check(cc=(9, 0)):
     ptxas = find_ptxas()
     rows = []
     with compute_capability(cc):
-        for name, kernel, signature in kernels():
-            row = dict(kernel=name)
+        for name, kernel, signature, threads in kernels():
+            row = dict(kernel=name, threads=threads)
             try:
                 ptx, _ = cuda.compile_ptx(kernel.py_func, signature, cc=cc)
                 if ptxas:
-                    row.update(resources(ptx, cc, ptxas))
+                    cap = kernel.targetoptions.get("max_registers")
+                    row.update(resources(ptx, cc, ptxas, cap))
+                    resident = blocks_per_sm(row["registers"], row["shared_bytes"], threads,
+                                             cc)
+                    if resident:
+                        row["blocks_per_sm"], row["bound_by"] = resident
             except Exception as exc:
                 row["error"] = f"{type(exc).__name__}: {exc}"
             rows.append(row)
@@ -160,9 +203,12 @@ def main(argv=None):
         elif "registers" in row:
             over = row["shared_bytes"] > STATIC_SHARED_LIMIT
             failed |= over
+            resident = (f", {row['blocks_per_sm']:2d} blocks/SM of {row['threads']:3d} threads"
+                        f" ({row['bound_by']})" if "blocks_per_sm" in row else "")
             print(f"{row['kernel']:34s} {row['registers']:3d} registers, "
                   f"{row['stack_bytes']:6d} B stack, {row['shared_bytes']:6d} B shared"
-                  f"{' (over 48 KiB)' if over else ''}, {row['spill_bytes']} B spilled")
+                  f"{' (over 48 KiB)' if over else ''}, {row['spill_bytes']} B spilled"
+                  f"{resident}")
         else:
             print(f"{row['kernel']:34s} compiled (no ptxas for the resource report)")
     return 1 if failed else 0

@@ -1,29 +1,40 @@
 """Device helpers of the block-per-page compress kernels (LZ4's and IAA deflate's).
 
 Both kernels parse a page the same way (``kernels/lz4.py``'s definition): a hash chain
-of every position, each position's best match in parallel, then one thread's greedy
-walk over a bitmap of the positions that have a match.  What they share lives here:
+of every position, each position's best match in parallel, then a greedy walk over a
+bitmap of the positions that have a match.  What they share lives here:
 
-- ``link_chain``: the chain, built by warp 0 a warp-width of positions at a time, in
-  order: lanes with the same 12-bit hash of their 4-byte key find each other with one
-  ``match_any_sync``, link to the nearest earlier lane of their group, and the group's
-  first lane links to (and updates) a head table.  Each position links to the previous
-  position with the same hash, the CPU's kind of chain.  (A first version sorted all
-  positions by key instead; the 78-stage bitonic sort took 43% of the LZ4 kernel's
-  time on an H200.)
+- ``link_chain``: the chain.  The block hashes every position, then warp 0 links them a
+  warp-width of positions at a time, in order: lanes with the same 12-bit hash of their
+  4-byte key find each other with one ``match_any_sync``, link to the nearest earlier
+  lane of their group, and the group's first lane links to (and updates) a head
+  table.  Each position links to the previous position with the same hash, the CPU's
+  kind of chain.  (A first version sorted all positions by key instead; the 78-stage
+  bitonic sort took 43% of the LZ4 kernel's time on an H200.)
 - ``find_best_matches``: phase 2, every position's best match and a bitmap of the
   positions that have one; by single positions (``lz4.best_match``) or, with
   ``segments``, a stretch of consecutive positions per thread
   (``lz4.segment_best_matches``, one bitmap atomic per word).
-- ``segment_bounds``: a thread's stretch when the block splits a count.
+- ``segment_bounds``: a thread's stretch when the block splits a count (of an odd
+  length, ``lz4.segment_stretch``).
+- ``walk``: phase 3, the greedy parse by warp 0, a chunk of the page per lane
+  (``settle_chunk``), and the records of its sequences.  One thread walked the whole
+  page before (17% of the LZ4 kernel's time on an H200, 2^16 pages).
 - ``next_match``: the walk's jump to the next position with a match.
-- ``block_exclusive_sum``: a prefix sum over the threads of a block.
-- ``record_match`` / ``record_end`` write the walk's records, ``sequence_at`` /
-  ``sequence_end`` read them: (position | length << 16) of match k in ``records[k]``,
-  its offset in ``records[RECORD_QUARTER + k]``, and from ``records[3 *
-  RECORD_QUARTER]`` on, the numbers of the sequences whose literal runs are longer than
-  ``LONG_LITERALS`` (the whole block handles those).  The second quarter is the
-  kernel's own.
+- ``block_exclusive_sum`` / ``warp_exclusive_sum``: prefix sums over the threads of a
+  block, or the lanes of warp 0.
+- ``sequence_at`` / ``sequence_end`` read the walk's records.  Records are four
+  quarters of 16-bit entries (8 KiB in all): the position and the length of match k in
+  ``records[k]`` and ``records[RECORD_QUARTER + k]``, the third quarter the kernel's
+  own (where sequence k's output starts), and from ``records[3 * RECORD_QUARTER]`` on,
+  the numbers of the sequences whose literal runs are longer than ``LONG_LITERALS``
+  (the whole block handles those).  A match's offset is not recorded: phase 2 left it
+  at its position.
+
+Shared memory decides how many pages an SM holds at once, and the serial phases (the
+chain, the walk) leave a block's other warps idle, so a kernel keeps only what a phase
+needs and lends its buffers out between phases: ``link_chain``'s head table is 16-bit,
+the size of the per-position offsets that phase 2 writes afterwards.
 
 The simulator has no warp intrinsics: there a block barrier and a scan of the lanes'
 values stand in for ``syncwarp`` and ``match_any_sync`` (all threads take part, as
@@ -43,14 +54,37 @@ from gpuacomp.kernels.retarget import compile_functions
 
 SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
 HASH_BITS = 12
-HASH_ENTRIES = 1 << HASH_BITS  # the head table: a uint32 buffer of a page's positions
-EMPTY = np.uint32(0xFFFFFFFF)
+HASH_ENTRIES = 1 << HASH_BITS  # the head table: a uint16 buffer of a page's positions
+EMPTY = np.uint16(0xFFFF)
 NO_MORE = 1 << 30
 BITMAP_WORDS = GPU_MAX_PAGE_SIZE // 32
 # A page of 4 KiB has fewer than 1024 matches of 4 bytes or more: record quarters of
-# 1024 entries hold one field of every sequence.
+# 1024 entries hold one field of every sequence, and every field (a position, a
+# length, an output byte or bit below 3 + 9 * 4096 + 7) fits in 16 bits.
 RECORD_QUARTER = GPU_MAX_PAGE_SIZE // 4
 LONG_LITERALS = 32  # literal runs longer than this are handled by the whole block
+
+
+if SIMULATOR:
+    @cuda.jit(device=True)
+    def warp_barrier():
+        cuda.syncthreads()  # every thread of the block must reach it
+
+    @cuda.jit(device=True)
+    def lanes_with_value(value, lane, lane_values):
+        mask = 0
+        for other in range(32):
+            if lane_values[other] == value:
+                mask |= 1 << other
+        return mask
+else:
+    @cuda.jit(device=True)
+    def warp_barrier():
+        cuda.syncwarp()
+
+    @cuda.jit(device=True)
+    def lanes_with_value(value, lane, lane_values):
+        return cuda.match_any_sync(0xFFFFFFFF, value)
 
 
 @functools.lru_cache(maxsize=None)
@@ -61,31 +95,12 @@ def build(threads, segments=False):
         raise ValueError(f"threads must be a power of two >= 32 (a whole warp), got {threads}")
     q1, q3 = RECORD_QUARTER, 3 * RECORD_QUARTER
     search = compile_functions(
-        lz4, ("_same_key", "best_match", "_carried_length", "segment_best_matches"),
-        cuda.jit(device=True))
+        lz4, ("_same_key", "best_match", "_carried_length", "segment_best_matches",
+              "extend_match"), cuda.jit(device=True))
     best_match = search.best_match
     segment_best_matches = search.segment_best_matches
-
-    if SIMULATOR:
-        @cuda.jit(device=True)
-        def warp_barrier():
-            cuda.syncthreads()
-
-        @cuda.jit(device=True)
-        def lanes_with_value(value, lane, lane_values):
-            mask = 0
-            for other in range(32):
-                if lane_values[other] == value:
-                    mask |= 1 << other
-            return mask
-    else:
-        @cuda.jit(device=True)
-        def warp_barrier():
-            cuda.syncwarp()
-
-        @cuda.jit(device=True)
-        def lanes_with_value(value, lane, lane_values):
-            return cuda.match_any_sync(0xFFFFFFFF, value)
+    extend_match = search.extend_match
+    stretch_of = cuda.jit(device=True)(lz4.segment_stretch)
 
     @cuda.jit(device=True)
     def hash_key(src, i):
@@ -96,18 +111,23 @@ def build(threads, segments=False):
     @cuda.jit(device=True)
     def link_chain(src, starts, head, prev, lane_hash, tid):
         """Link ``prev[i]`` for every ``i < starts`` (the block's threads all call this;
-        ``head`` is a uint32 workspace of ``HASH_ENTRIES``, ``lane_hash`` of 32)."""
+        ``head`` is a uint16 workspace of ``HASH_ENTRIES``, ``lane_hash`` of 32)."""
         for h in range(tid, HASH_ENTRIES, threads):
             head[h] = EMPTY
+        # The whole block hashes every position first, into the link's own entry: the
+        # ordered rounds below then read one entry where they would read four bytes.
+        for i in range(tid, starts, threads):
+            prev[i] = hash_key(src, i)
         cuda.syncthreads()
         if tid < 32 or SIMULATOR:
             for base in range(0, starts, 32):
                 i = base + tid
                 active = tid < 32 and i < starts
-                h = hash_key(src, i) if active else HASH_ENTRIES + tid  # unique filler
-                if tid < 32:
-                    lane_hash[tid] = h
-                warp_barrier()
+                h = int32(prev[i]) if active else HASH_ENTRIES + tid  # unique filler
+                if SIMULATOR:  # its match_any stand-in reads the lanes' values
+                    if tid < 32:
+                        lane_hash[tid] = h
+                    warp_barrier()
                 group = lanes_with_value(h, tid, lane_hash)
                 if active:
                     lower = uint32(group & ((1 << tid) - 1))
@@ -126,7 +146,7 @@ def build(threads, segments=False):
     def segment_bounds(count, tid):
         """The positions ``[first, last)`` of thread tid when the block's threads split
         ``count`` positions into stretches of consecutive ones."""
-        stretch = (count + threads - 1) // threads
+        stretch = stretch_of(count, threads)
         first = min(tid * stretch, count)
         return first, min(first + stretch, count)
 
@@ -199,41 +219,175 @@ def build(threads, segments=False):
         return before, total
 
     @cuda.jit(device=True)
-    def record_match(records, k, position, length, offset, anchor, long_runs):
-        """Record match k, whose literals start at ``anchor``: the new count of long
-        literal runs."""
-        records[k] = position | (length << 16)
-        records[q1 + k] = offset
-        if position - anchor > LONG_LITERALS:
-            records[q3 + long_runs] = k
-            long_runs += 1
-        return long_runs
-
-    @cuda.jit(device=True)
-    def record_end(records, matches, page_size, anchor, long_runs):
-        """Close the records after ``matches`` matches: the final count of long runs."""
-        if page_size - anchor > LONG_LITERALS:
-            records[q3 + long_runs] = matches
-            long_runs += 1
-        return long_runs
-
-    @cuda.jit(device=True)
-    def sequence_at(records, k, matches, page_size):
-        """(match position, match length, offset) of record k; the last has no match."""
+    def sequence_at(records, offsets, k, matches, page_size):
+        """(match position, match length, offset) of record k, the offset from phase 2's
+        ``offsets``; the last record has no match."""
         if k == matches:
             return page_size, 0, 0
-        record = records[k]
-        return int32(record & 0xFFFF), int32(record >> 16), int32(records[q1 + k])
+        position = int32(records[k])
+        return position, int32(records[q1 + k]), int32(offsets[position])
 
     @cuda.jit(device=True)
     def sequence_end(records, k):
         """Where match k ends: the anchor of sequence k + 1 (0 before the first)."""
         if k < 0:
             return 0
-        return int32(records[k] & 0xFFFF) + int32(records[k] >> 16)
+        return int32(records[k]) + int32(records[q1 + k])
+
+    @cuda.jit(device=True)
+    def full_length(src, lengths, offsets, i, extend_cap, starts, end_limit):
+        """The length of the match phase 2 chose at ``i``; where it reached
+        ``extend_cap`` (0: never), the whole match.  Where phase 2 found that position
+        ``q`` matches at the same offset for a whole cap, the match goes on for that cap
+        without comparing a byte (runs of zeros and repeated records jump a cap at a
+        time); the rest is compared bytewise."""
+        length = int32(lengths[i])
+        if length != extend_cap:
+            return length
+        offset = int32(offsets[i])
+        q = i + length
+        while q < starts and lengths[q] == extend_cap and offsets[q] == offset:
+            length += extend_cap
+            q = i + length
+        return extend_match(src, i, i - offset, length, end_limit)
+
+    @cuda.jit(device=True)
+    def on_path(path, t):
+        return (path[t >> 5] >> uint32(t & 31)) & 1 != 0
+
+    @cuda.jit(device=True)
+    def settle_chunk(src, bits, lengths, offsets, path, lo, hi, entry, leave, used_words,
+                     extend_cap, starts, end_limit):
+        """Make ``path``'s bits in ``[lo, hi)`` (whole words) the greedy parse's match
+        starts when it enters the chunk at ``entry``; return where it leaves.
+
+        The bits there before are a greedy parse that left at ``leave`` (none at
+        first), and two greedy parses that reach one position go on alike: the new one
+        is walked only up to the first position the old one has, leaving where the old
+        one did, and the old one's positions before that go."""
+        t = entry
+        while t < hi and not on_path(path, t):
+            t = next_match(bits, t + full_length(src, lengths, offsets, t, extend_cap,
+                                                 starts, end_limit), used_words)
+        merge = t
+        end = min(merge, hi)
+        for w in range(lo >> 5, (end + 31) >> 5):
+            if (w + 1) << 5 <= end:
+                path[w] = 0
+            else:
+                path[w] &= ~((uint32(1) << uint32(end & 31)) - uint32(1))
+        t = entry
+        while t < end:
+            path[t >> 5] |= uint32(1) << uint32(t & 31)
+            t = next_match(bits, t + full_length(src, lengths, offsets, t, extend_cap,
+                                                 starts, end_limit), used_words)
+        return leave if merge < hi else merge
+
+    @cuda.jit(device=True)
+    def warp_exclusive_sum(value, lanes, tid):
+        """``(sum of value over the lanes before tid, sum over warp 0)``: warp 0's lanes
+        call it (every thread, in the simulator); ``lanes`` is a workspace of 32.  Each
+        lane adds up the 32 values itself: two barriers, where a logarithmic scan takes
+        ten (a barrier is cheap on a GPU, but the simulator pays dearly for each)."""
+        if tid < 32:
+            lanes[tid] = value
+        warp_barrier()
+        before = 0
+        total = 0
+        for lane in range(32):
+            if lane < tid:
+                before += lanes[lane]
+            total += lanes[lane]
+        warp_barrier()  # the caller may reuse lanes
+        return int32(before), int32(total)
+
+    @cuda.jit(device=True)
+    def lane_stretch(count, tid):
+        """``[first, last)`` of lane tid when warp 0 splits ``count`` in order."""
+        stretch = (count + 31) >> 5
+        first = min(tid * stretch, count) if tid < 32 else count
+        return first, min(first + stretch, count)
+
+    @cuda.jit(device=True)
+    def walk(src, bits, lengths, offsets, path, records, lanes, flag, starts, page_size,
+             end_limit, extend_cap, tid):
+        """Phase 3: the greedy parse over phase 2's matches, by warp 0 (every thread
+        calls it in the simulator): ``(matches, long literal runs)``, and the records.
+
+        Each lane walks a chunk of positions from its first match, as if the parse
+        entered there; then, while some lane's entry (where the lane before leaves) has
+        changed, that lane settles its chunk from the new entry (``settle_chunk``).
+        Parses that meet go on alike, so a lane walks again only until the new parse
+        meets its old one.  The first chunk is final after one round and each next one
+        at most a round later, so the rounds end.  ``path`` (a bitmap like ``bits``)
+        ends with the parse's match starts, and the records are written from it."""
+        active = tid < 32
+        used_words = (max(starts, 0) + 31) >> 5
+        lane_words = (used_words + 31) >> 5
+        lo = min(tid * lane_words, used_words) << 5 if active else 0
+        hi = min(lo + (lane_words << 5), max(starts, 0)) if active else 0
+        entry = -1  # none yet: the first round enters each chunk at its first match
+        leave = NO_MORE
+        if active:
+            for w in range(lo >> 5, (hi + 31) >> 5):
+                path[w] = 0
+        # flag[0]: the last round in which a lane settled its chunk (every lane does in
+        # the first), so it needs no reset between rounds.
+        round_number = 0
+        while True:
+            round_number += 1
+            new_entry = entry
+            if active:
+                if entry < 0:
+                    new_entry = next_match(bits, lo, used_words)
+                elif tid > 0:
+                    new_entry = int32(lanes[tid - 1])
+            warp_barrier()  # every lane has read its entry before any writes its exit
+            if active and new_entry != entry:
+                entry = new_entry
+                leave = settle_chunk(src, bits, lengths, offsets, path, lo, hi, entry, leave,
+                                     used_words, extend_cap, starts, end_limit)
+                lanes[tid] = leave
+                flag[0] = round_number
+            warp_barrier()
+            if flag[0] != round_number:
+                break
+
+        # The records: match k's position and whole length, in the order of the parse.
+        first, last = lane_stretch(used_words, tid)
+        count = 0
+        for w in range(first, last):
+            count += cuda.popc(path[w])
+        k, matches = warp_exclusive_sum(count, lanes, tid)
+        for w in range(first, last):
+            m = path[w]
+            while m != 0:
+                position = (w << 5) + cuda.clz(cuda.brev(m))  # + trailing zeros
+                records[k] = position
+                records[q1 + k] = full_length(src, lengths, offsets, position, extend_cap,
+                                              starts, end_limit)
+                k += 1
+                m &= m - uint32(1)
+        warp_barrier()
+        # The long literal runs, numbered in order.
+        first, last = lane_stretch(matches + 1, tid)
+        count = 0
+        for k in range(first, last):
+            position = page_size if k == matches else int32(records[k])
+            if position - sequence_end(records, k - 1) > LONG_LITERALS:
+                count += 1
+        r, long_runs = warp_exclusive_sum(count, lanes, tid)
+        for k in range(first, last):
+            position = page_size if k == matches else int32(records[k])
+            if position - sequence_end(records, k - 1) > LONG_LITERALS:
+                records[q3 + r] = k
+                r += 1
+        warp_barrier()
+        return matches, long_runs
 
     return types.SimpleNamespace(link_chain=link_chain, segment_bounds=segment_bounds,
-                                 find_best_matches=find_best_matches, next_match=next_match,
+                                 find_best_matches=find_best_matches, walk=walk,
                                  block_exclusive_sum=block_exclusive_sum,
-                                 record_match=record_match, record_end=record_end,
-                                 sequence_at=sequence_at, sequence_end=sequence_end)
+                                 warp_exclusive_sum=warp_exclusive_sum,
+                                 lane_stretch=lane_stretch, sequence_at=sequence_at,
+                                 sequence_end=sequence_end)

@@ -9,8 +9,8 @@ as the LZ4 kernel finds its own (``kernels/lz4_cuda.py``, helpers in
 2. **Best matches**: every position's ``best_match`` (up to 258 bytes, 4 KiB back) in
    parallel (or a stretch of positions per thread with ``segment_best_matches``), and a
    bitmap of the positions that have one.
-3. **Walk**: one thread follows the greedy parse over the bitmap and records each
-   sequence (literals, then a match).
+3. **Walk**: warp 0 follows the greedy parse over the bitmap (``cuda_block.walk``) and
+   records each sequence (literals, then a match).
 4. **Codes and bits**: in the dynamic mode the block counts the symbols (shared
    atomics) and one thread builds the codes and chooses the block with the CPU's own
    ``plan_block``; it writes the block header with ``write_block_header``.  Then two
@@ -53,8 +53,8 @@ BLOCK_THREADS = 256  # threads per page of deflate_block_pages
 # The chosen block is never longer than the fixed one, which is at most 3 + 9 bits a
 # byte + 7 bits: matches of 4 or more bytes take fewer bits than their literals.
 OUT_WORDS = (3 + 9 * GPU_MAX_PAGE_SIZE + 7 + 31) // 32
-# Records: three quarters for (position | length), distance and starting bit of up to
-# 1024 sequences, then the indices of the long literal runs (at most 4096 / 33).
+# Records (cuda_block's layout, the third quarter the sequences' first bits): their
+# last quarter needs only the long literal runs, at most 4096 / 33.
 LONG_RUNS = 128
 RECORDS = 3 * RECORD_QUARTER + LONG_RUNS
 DIST_ROW = 320  # the distance symbols' counts follow the literal/length ones in `best`
@@ -93,9 +93,8 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
     link_chain = block.link_chain
     segment_bounds = block.segment_bounds
     find_best_matches = block.find_best_matches
-    next_match = block.next_match
-    record_match = block.record_match
-    record_end = block.record_end
+    walk = block.walk
+    simulator = cuda_block.SIMULATOR
     block_exclusive_sum = block.block_exclusive_sum
     sequence_at = block.sequence_at
     sequence_end = block.sequence_end
@@ -128,10 +127,10 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
         return total if x >= n else int32(prefix[x])
 
     @cuda.jit(device=True)
-    def sequence_bits(records, k, matches, n, prefix, literal_total, lit_code, lit_len,
-                      dist_code, dist_len):
+    def sequence_bits(records, distances, k, matches, n, prefix, literal_total, lit_code,
+                      lit_len, dist_code, dist_len):
         """Bits of sequence k: its literals, then its match or the end of block."""
-        position, length, distance = sequence_at(records, k, matches, n)
+        position, length, distance = sequence_at(records, distances, k, matches, n)
         anchor = sequence_end(records, k - 1)
         bits = (bits_before(prefix, position, n, literal_total)
                 - bits_before(prefix, anchor, n, literal_total))
@@ -156,21 +155,23 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
         # The chain, then the literal bits before each position (< 15 * 4096: uint16).
         prev = cuda.shared.array(page_capacity, int16)
         prefix = prev.view(np.uint16)
-        # The head table, the best matches, the symbol counts, then scan workspace.
+        # The best matches (the head table in the distances' half until phase 2), then
+        # the symbol counts and scan workspace in the lengths' half.
         best = cuda.shared.array(page_capacity, uint32)
         match_length = best.view(np.uint16)[:page_capacity]
         match_distance = best.view(np.uint16)[page_capacity:]
-        records = cuda.shared.array(RECORDS, uint32)
+        records = cuda.shared.array(RECORDS, uint16)
         words = cuda.shared.array(OUT_WORDS, uint32)
         bits = cuda.shared.array(BITMAP_WORDS, uint32)
-        lane_hash = cuda.shared.array(32, int64)
+        path = cuda.shared.array(BITMAP_WORDS, uint32)
+        lanes = cuda.shared.array(32, int64)
         lit_code = cuda.shared.array(CODES, uint16)
         lit_len = cuda.shared.array(CODES, uint8)
         dist_code = cuda.shared.array(32, uint16)
         dist_len = cuda.shared.array(32, uint8)
-        # [1:7]: matches, long literal runs, block type, header bytes, header bits, and
-        # the extra bits of the matches
-        walk = cuda.shared.array(8, int32)
+        # [1:8]: matches, long literal runs, block type, header bytes, header bits, the
+        # extra bits of the matches, the walk's flag
+        state = cuda.shared.array(8, int32)
         tables = cuda.local.array(table_shape, int32)  # thread 0's, dynamic codes only
         writer = cuda.local.array(3, int64)
 
@@ -185,38 +186,26 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
         starts = n - key_margin
         if starts > 1:
             # Phases 1 and 2: the chain, then every position's best match.
-            link_chain(src, starts, best, prev, lane_hash, tid)
+            link_chain(src, starts, match_distance, prev, lanes, tid)
             find_best_matches(src, starts if last_phase >= 2 else 0, prev, n, max_candidates,
                               MAX_MATCH, WINDOW, match_length, match_distance, bits, tid)
             cuda.syncthreads()
 
-        # Phase 3: the greedy walk records the sequences.
-        if tid == 0 and last_phase >= 3:
-            used_words = (max(starts, 0) + 31) >> 5
-            i = 0
-            anchor = 0
-            matches = 0
-            long_runs = 0
-            while True:
-                i = next_match(bits, i, used_words)
-                if i >= starts:
-                    break
-                length = int32(match_length[i])
-                long_runs = record_match(records, matches, i, length, match_distance[i], anchor,
-                                         long_runs)
-                matches += 1
-                i += length
-                anchor = i
-            walk[1] = matches
-            walk[2] = record_end(records, matches, n, anchor, long_runs)
-            walk[6] = 0
+        # Phase 3: the greedy walk records the sequences (warp 0).
+        if last_phase >= 3 and (tid < 32 or simulator):
+            matches, long_runs = walk(src, bits, match_length, match_distance, path, records,
+                                      lanes, state[7:], starts, n, n, 0, tid)
+            if tid == 0:
+                state[1] = matches
+                state[2] = long_runs
+                state[6] = 0
         cuda.syncthreads()
         if last_phase < 4:
             if tid == 0:
                 lengths[p] = -1
             return
-        matches = walk[1]
-        long_runs = walk[2]
+        matches = state[1]
+        long_runs = state[2]
 
         # Phase 4: the codes.  The dynamic mode counts the symbols first.
         if mode == DYNAMIC:
@@ -224,7 +213,7 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
                 best[s] = 0
             cuda.syncthreads()
             for k in range(tid, matches + 1, threads):
-                position, length, distance = sequence_at(records, k, matches, n)
+                position, length, distance = sequence_at(records, match_distance, k, matches, n)
                 anchor = sequence_end(records, k - 1)
                 if position - anchor <= LONG_LITERALS:
                     count_literals(src, best, anchor, position, 1)
@@ -233,11 +222,11 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
                     code = distance_code(distance)
                     cuda.atomic.add(best, symbol, uint32(1))
                     cuda.atomic.add(best, DIST_ROW + code, uint32(1))
-                    cuda.atomic.add(walk, 6, int32(encoder.LENGTH_EXTRA[symbol - 257]
+                    cuda.atomic.add(state, 6, int32(encoder.LENGTH_EXTRA[symbol - 257]
                                                    + encoder.DIST_EXTRA[code]))
             for r in range(long_runs):
                 k = int32(records[q3 + r])
-                position, _, _ = sequence_at(records, k, matches, n)
+                position, _, _ = sequence_at(records, match_distance, k, matches, n)
                 count_literals(src, best, sequence_end(records, k - 1) + tid, position,
                                threads)
             cuda.syncthreads()
@@ -252,7 +241,7 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
                     tables[freq_lit, s] = best[s] if s < LITLEN_SYMBOLS else 0
                     tables[freq_dist, s] = best[DIST_ROW + s] if s < DIST_SYMBOLS else 0
                 tables[freq_lit, END_OF_BLOCK] = 1
-                kind, nlen, ndist, ncode, runs = plan_block(tables, n, walk[6])
+                kind, nlen, ndist, ncode, runs = plan_block(tables, n, state[6])
             write_block_header(tables, kind, n, nlen, ndist, ncode, runs, dst, slot, writer)
             for s in range(CODES):
                 if kind == DYNAMIC_BLOCK:
@@ -270,12 +259,12 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
                     dist_len[s] = FIXED_DIST_LENGTHS[s] if s < DIST_SYMBOLS else 0
             # The header's whole bytes are in dst; its last bits go with the codes.
             put_bits(words, writer[2] * 8, writer[0], writer[1])
-            walk[3] = kind
-            walk[4] = writer[2]
-            walk[5] = writer[2] * 8 + writer[1]
+            state[3] = kind
+            state[4] = writer[2]
+            state[5] = writer[2] * 8 + writer[1]
         cuda.syncthreads()
-        kind = walk[3]
-        header_bytes = walk[4]
+        kind = state[3]
+        header_bytes = state[4]
 
         if kind == STORED_BLOCK:
             size = n + STORED_HEADER
@@ -299,22 +288,23 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
             first, last = segment_bounds(matches + 1, tid)
             count = 0
             for k in range(first, last):
-                count += sequence_bits(records, k, matches, n, prefix, literal_total,
-                                       lit_code, lit_len, dist_code, dist_len)
+                count += sequence_bits(records, match_distance, k, matches, n, prefix,
+                                       literal_total, lit_code, lit_len, dist_code, dist_len)
             before, sequences_total = block_exclusive_sum(count, best, tid)
-            bit = walk[5] + before
+            bit = state[5] + before
             for k in range(first, last):
                 records[q2 + k] = bit
-                bit += sequence_bits(records, k, matches, n, prefix, literal_total,
-                                     lit_code, lit_len, dist_code, dist_len)
-            size = (walk[5] + sequences_total + 7) >> 3
+                bit += sequence_bits(records, match_distance, k, matches, n, prefix,
+                                     literal_total, lit_code, lit_len, dist_code, dist_len)
+            size = (state[5] + sequences_total + 7) >> 3
             if size > slot:
                 size = -E2BIG
             cuda.syncthreads()
             if size >= 0:
                 # Every sequence's codes at their bits, then the long literal runs.
                 for k in range(tid, matches + 1, threads):
-                    position, length, distance = sequence_at(records, k, matches, n)
+                    position, length, distance = sequence_at(records, match_distance, k,
+                                                             matches, n)
                     anchor = sequence_end(records, k - 1)
                     bit = int32(records[q2 + k])
                     if position - anchor <= LONG_LITERALS:
@@ -333,7 +323,7 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
                         put_bits(words, bit, lit_code[END_OF_BLOCK], lit_len[END_OF_BLOCK])
                 for r in range(long_runs):
                     k = int32(records[q3 + r])
-                    position, _, _ = sequence_at(records, k, matches, n)
+                    position, _, _ = sequence_at(records, match_distance, k, matches, n)
                     anchor = sequence_end(records, k - 1)
                     base = int32(records[q2 + k]) - int32(prefix[anchor])
                     for b in range(anchor + tid, position, threads):

@@ -232,6 +232,14 @@ def segment_best_matches(src, first, last, prev, match_end_limit, max_candidates
         e0, e1, e2, e3 = f0, f1, f2, f3
 
 
+def segment_stretch(count, threads):
+    """Positions per thread when ``threads`` GPU threads split ``count`` positions into
+    segments: an odd number, because a warp's lanes work a segment apart in step, and
+    with 16 (4096 positions, 256 threads) their bytes fall 4 to a shared-memory bank and
+    their 16-bit entries 8 to a bank, where 17 puts at most 3 and 2."""
+    return ((count + threads - 1) // threads) | 1
+
+
 def extend_match(src, i, j, length, match_end_limit):
     """Extend a match of ``length`` bytes between ``i`` and ``j < i`` as far as it goes."""
     while i + length < match_end_limit and src[j + length] == src[i + length]:

@@ -4,16 +4,19 @@ Compression produces the parse of ``kernels/lz4.py`` with the block's threads sh
 the work, in four phases separated by barriers:
 
 1. **Chain.**  Warp 0 links every position to the previous one with the same hash
-   (``cuda_block.link_chain``); the head table lives in the record buffer until phase 3.
+   (``cuda_block.link_chain``); the head table lives in the offsets buffer, which
+   phase 2 fills.
 2. **Best matches.**  Every position chooses its candidate in parallel with the shared
    ``best_match`` (lengths compared up to ``SELECT_CAP``, as the parse defines); positions
    with a match set a bit in a shared bitmap.  With ``segments`` each thread takes a
    stretch of consecutive positions instead and runs ``segment_best_matches`` over it,
    which gets the same results from far fewer byte comparisons.
-3. **Walk.**  One thread follows the greedy parse, jumping over literal runs with the
-   bitmap and extending the matches that reached the cap (a cap at a time where phase 2
-   already saw the same offset match further on).  It records each sequence and its
-   output position (the sum of the ``sequence_size`` before it).
+3. **Walk.**  Warp 0 follows the greedy parse (``cuda_block.walk``: each lane a chunk
+   of the page, settling it again while its entry changes), jumping over literal runs
+   with the bitmap and extending the matches that reached the cap (a cap at a time
+   where phase 2 already saw the same offset match further on).  It records each
+   sequence where the chain was, and its output position (a warp prefix sum of the
+   ``sequence_size``).
 4. **Emit.**  Threads write the sequences in parallel with the shared ``write_sequence``;
    long literal runs are copied by the whole block.
 
@@ -22,8 +25,9 @@ Phases 2 and 3 together choose exactly what ``encode_page`` chooses: both call
 differs, so the table size does not matter), then extend the chosen match to its end.
 
 Decompression gives each page to one thread running the shared ``decode_block``.  (A
-warp per page, one thread parsing and the warp copying, measured slower on an H200:
-34 against 48 GB/s; see bench/RESULTS.md.)
+warp per page, one thread parsing and the warp copying to global memory, measured
+slower on an H200: 34 against 48 GB/s; see bench/RESULTS.md.)  ``build_warp_decoder``
+gives a page to a warp that decodes into shared memory; it has not run on a GPU yet.
 
 Kernels are compiled on first use by ``build(threads)``.  ``compress_pages`` takes
 ``last_phase`` (4 for real work): timing runs that stop after phase 1, 2 or 3 show where
@@ -32,6 +36,7 @@ a batch spends its time without a profiler.
 
 import functools
 
+import numpy as np
 from numba import cuda, int16, int32, int64, uint8, uint16, uint32
 
 from gpuacomp.kernels import cuda_block
@@ -41,6 +46,7 @@ from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
 from gpuacomp.kernels.retarget import compile_functions
 
 DECODE_THREADS = 128  # threads per block of decompress_pages, one page each
+DECODE_WARPS = 4  # pages per block of the warp decoder, a warp each
 
 
 @functools.lru_cache(maxsize=None)
@@ -55,15 +61,16 @@ def build(threads=256, max_registers=None, segments=False):
     block = cuda_block.build(threads, segments)  # checks threads
     link_chain = block.link_chain
     find_best_matches = block.find_best_matches
-    next_match = block.next_match
-    record_match = block.record_match
-    record_end = block.record_end
+    walk = block.walk
+    warp_exclusive_sum = block.warp_exclusive_sum
+    lane_stretch = block.lane_stretch
     sequence_at = block.sequence_at
     sequence_end = block.sequence_end
     lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, cuda.jit(device=True))
     # (the CUDA simulator's jit takes no max_registers)
-    register_limit = {} if max_registers is None else {"max_registers": max_registers}
-    extend_match = lz4.extend_match
+    simulator = cuda_block.SIMULATOR
+    register_limit = {} if max_registers is None or simulator else {
+        "max_registers": max_registers}
     sequence_size = lz4.sequence_size
     write_sequence = lz4.write_sequence
     length_field_size = lz4._length_field_size
@@ -77,19 +84,9 @@ def build(threads=256, max_registers=None, segments=False):
     q2, q3 = 2 * RECORD_QUARTER, 3 * RECORD_QUARTER
 
     @cuda.jit(device=True)
-    def extend_long(src, short_length, short_offset, i, offset, starts, end_limit):
-        """Full length of the match chosen at ``i``, which reached the select cap.
-
-        Where phase 2 found that position ``q`` matches at the same offset for a whole
-        cap, the match goes on for that cap without comparing a byte (runs of zeros and
-        repeated records jump a cap at a time); the rest is compared bytewise.
-        """
-        length = select_cap
-        q = i + length
-        while q < starts and short_length[q] == select_cap and short_offset[q] == offset:
-            length += select_cap
-            q = i + length
-        return extend_match(src, i, i - offset, length, end_limit)
+    def sequence_bytes(records, offsets, k, matches, page_size):
+        position, length, _ = sequence_at(records, offsets, k, matches, page_size)
+        return sequence_size(position - sequence_end(records, k - 1), length)
 
     @cuda.jit(**register_limit)
     def compress_pages(pages, page_size, out, slot, lengths, max_candidates, last_phase):
@@ -97,15 +94,18 @@ def build(threads=256, max_registers=None, segments=False):
         page = pages[p]
         dst = out[p * slot:(p + 1) * slot]
         tid = cuda.threadIdx.x
+        # 26 KB in all, so that more pages share an SM (see cuda_block).
         src = cuda.shared.array(page_capacity, uint8)
-        # The chain's head table in phase 1, then the walk's records in four quarters.
-        records = cuda.shared.array(page_capacity, uint32)
+        # The chain in phases 1 and 2, then the walk's records (cuda_block's layout).
         prev = cuda.shared.array(page_capacity, int16)
+        records = prev.view(np.uint16)
         short_length = cuda.shared.array(page_capacity, uint8)
+        # The chain's head table in phase 1, then each position's best offset.
         short_offset = cuda.shared.array(page_capacity, uint16)
         bits = cuda.shared.array(words, uint32)
-        walk = cuda.shared.array(4, int32)  # result, matches, long literal runs
-        lane_hash = cuda.shared.array(32, int64)
+        path = cuda.shared.array(words, uint32)
+        walk_state = cuda.shared.array(4, int32)  # result, matches, long runs, walk's flag
+        lanes = cuda.shared.array(32, int64)
 
         for i in range(tid, page_size, threads):
             src[i] = page[i]
@@ -116,61 +116,49 @@ def build(threads=256, max_registers=None, segments=False):
         starts = page_size - start_margin
         end_limit = page_size - last_literals
         if starts > 1:
-            # Phase 1: the hash chain; the head table lives in the record buffer
-            # until phase 3.
-            link_chain(src, starts, records, prev, lane_hash, tid)
+            # Phase 1: the hash chain.
+            link_chain(src, starts, short_offset, prev, lanes, tid)
             # Phase 2: every position's best match, measured up to the cap.
             find_best_matches(src, starts if last_phase >= 2 else 0, prev, end_limit,
                               max_candidates, select_cap, page_capacity, short_length,
                               short_offset, bits, tid)
             cuda.syncthreads()
 
-        # Phase 3: the greedy walk; the head table's buffer now takes the records
-        # (match position and length | offset | output position | long literal runs).
-        if tid == 0 and last_phase >= 3:
-            used_words = (max(starts, 0) + 31) >> 5
-            i = 0
-            anchor = 0
-            op = 0
-            matches = 0
-            long_runs = 0
-            while True:
-                i = next_match(bits, i, used_words)
-                if i >= starts:
-                    break
-                length = int32(short_length[i])
-                offset = int32(short_offset[i])
-                if length == select_cap:
-                    length = extend_long(src, short_length, short_offset, i, offset, starts,
-                                         end_limit)
-                long_runs = record_match(records, matches, i, length, offset, anchor,
-                                         long_runs)
-                records[q2 + matches] = op
-                op += sequence_size(i - anchor, length)
-                matches += 1
-                i += length
-                anchor = i
-            records[q2 + matches] = op
-            long_runs = record_end(records, matches, page_size, anchor, long_runs)
-            op += sequence_size(page_size - anchor, 0)
-            walk[0] = op if op <= slot else -e2big
-            walk[1] = matches
-            walk[2] = long_runs
+        # Phase 3: the greedy walk records the sequences where the chain was, then
+        # each sequence's output position (the sum of the sizes before it).
+        if last_phase >= 3 and (tid < 32 or simulator):
+            matches, long_runs = walk(src, bits, short_length, short_offset, path, records,
+                                      lanes, walk_state[3:], starts, page_size, end_limit,
+                                      select_cap, tid)
+            first, last = lane_stretch(matches + 1, tid)
+            size = 0
+            for k in range(first, last):
+                size += sequence_bytes(records, short_offset, k, matches, page_size)
+            op, total = warp_exclusive_sum(size, lanes, tid)
+            for k in range(first, last):
+                records[q2 + k] = op
+                op += sequence_bytes(records, short_offset, k, matches, page_size)
+            if tid == 0:
+                walk_state[0] = total if total <= slot else -e2big
+                walk_state[1] = matches
+                walk_state[2] = long_runs
         cuda.syncthreads()
 
         # Phase 4: write the sequences in parallel, then the long literal runs.
-        result = walk[0] if last_phase >= 4 else -1
-        matches = walk[1]
+        result = walk_state[0] if last_phase >= 4 else -1
+        matches = walk_state[1]
         if result >= 0:
             for k in range(tid, matches + 1, threads):
-                position, length, offset = sequence_at(records, k, matches, page_size)
+                position, length, offset = sequence_at(records, short_offset, k, matches,
+                                                       page_size)
                 anchor = sequence_end(records, k - 1)
                 literal_count = position - anchor
                 write_sequence(src, anchor, literal_count, offset, length, dst,
                                int32(records[q2 + k]), literal_count <= LONG_LITERALS)
-            for r in range(walk[2]):
+            for r in range(walk_state[2]):
                 k = int32(records[q3 + r])
-                position, length, offset = sequence_at(records, k, matches, page_size)
+                position, length, _ = sequence_at(records, short_offset, k, matches,
+                                                  page_size)
                 anchor = sequence_end(records, k - 1)
                 literal_count = position - anchor
                 first = int32(records[q2 + k]) + 1 + length_field_size(literal_count)
@@ -187,3 +175,73 @@ def build(threads=256, max_registers=None, segments=False):
             produced[p] = decode_block(block, block.shape[0], out[p], out.shape[1])
 
     return compress_pages, decompress_pages
+
+
+@functools.lru_cache(maxsize=None)
+def build_warp_decoder():
+    """``(decompress_pages_by_warp, warps)``: the kernel decodes page ``p`` with warp
+    ``p % warps`` of block ``p // warps`` (launch ``[ceil(n / warps), 32 * warps]``),
+    with the arguments of ``decompress_pages``.
+
+    The thread-per-page decoder writes every byte to global memory on its own, and its
+    matches read back bytes that went out moments before; here a page is decoded into
+    shared memory, each sequence parsed by all 32 lanes alike (the same bytes, so they
+    stay in step) and copied by them together, then written out 32 consecutive bytes
+    at a time.  The checks are ``parse_sequence``'s, so the results are ``decode_block``'s.
+    (The simulator's stand-in for a warp barrier holds the whole block: one warp a
+    block there.)
+    """
+    lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, cuda.jit(device=True))
+    parse_sequence = lz4.parse_sequence
+    warp_barrier = cuda_block.warp_barrier
+    warps = 1 if cuda_block.SIMULATOR else DECODE_WARPS
+    page_capacity = GPU_MAX_PAGE_SIZE
+    einval = codec.EINVAL
+    fast_room = codec.FAST_ROOM
+    final = codec.SEQUENCE_FINAL
+
+    @cuda.jit(device=True)
+    def decode_block_by_warp(src, slen, dst, cap, lane):
+        if cap == 0 and slen == 1 and src[0] != 0:
+            return -einval  # as decode_block
+        ip = 0
+        op = 0
+        fast = cap >= fast_room
+        while True:
+            kind, ip, literal_start, literal_count, offset, match_length, fast = (
+                parse_sequence(src, slen, ip, op, cap, fast))
+            if kind < 0:
+                return kind
+            for k in range(lane, literal_count, 32):
+                dst[op + k] = src[literal_start + k]
+            op += literal_count
+            if kind == final:
+                return op
+            warp_barrier()  # the match may copy the literals (and matches) just written
+            start = op - offset
+            if offset >= match_length:
+                for k in range(lane, match_length, 32):
+                    dst[op + k] = dst[start + k]
+            else:  # an overlapping match repeats its first offset bytes
+                for k in range(lane, match_length, 32):
+                    dst[op + k] = dst[start + k % offset]
+            op += match_length
+
+    @cuda.jit
+    def decompress_pages_by_warp(data, offsets, lengths, out, produced):
+        warp = cuda.threadIdx.x >> 5
+        lane = cuda.threadIdx.x & 31
+        p = cuda.blockIdx.x * warps + warp
+        staging = cuda.shared.array((warps, page_capacity), uint8)
+        if p < out.shape[0]:
+            block = data[offsets[p]:offsets[p] + lengths[p]]
+            decoded = staging[warp]
+            result = decode_block_by_warp(block, block.shape[0], decoded, out.shape[1], lane)
+            warp_barrier()
+            row = out[p]
+            for j in range(lane, max(result, 0), 32):
+                row[j] = decoded[j]
+            if lane == 0:
+                produced[p] = result
+
+    return decompress_pages_by_warp, warps

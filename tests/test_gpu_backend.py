@@ -134,6 +134,39 @@ def test_gpu_malformed_blocks_get_error_status(compressors):
     assert set(status.tolist()) <= {-errno.EINVAL, -errno.EOVERFLOW}
 
 
+@pytest.mark.sim
+@needs_gpu_path
+@pytest.mark.parametrize("page_size", [4096, 40])
+def test_warp_decoder_equals_the_cpu_decoder(compressors, page_size):
+    """A warp per page decodes what the CPU decodes, to the byte, and fails where it
+    fails, with the same status: our blocks, liblz4's (its high-compression mode makes
+    long overlapping matches), malformed and truncated ones, and blocks of pages larger
+    than the capacity."""
+    from gpuacomp.backends.cpu import decode_block
+    from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
+
+    _, cpu = compressors
+    pages = edge_pages()[:5]
+    blocks = [cpu.compress(pages).page(i) for i in range(len(pages))]
+    lz4_block = pytest.importorskip("lz4.block")
+    blocks += [lz4_block.compress(p.tobytes(), mode="high_compression", compression=9,
+                                  store_size=False) for p in pages[:4]]
+    blocks += [b"", b"\xf0", blocks[2][:-3], b"\x10a\x00\x00", b"\x10a\x05\x00",
+               blocks[2] + b"\x00", b"\x1f" + b"a" + b"\x01\x00" + b"\xff" * 20]
+    offsets = np.cumsum([0] + [len(b) for b in blocks[:-1]]).astype(np.int64)
+    lengths = np.array([len(b) for b in blocks], np.int64)
+    data = np.frombuffer(b"".join(blocks), np.uint8).copy()
+    backend = GPUBackend(simulator=SIM, kernels=LZ4Kernels(32, warp_decoder=True))
+    out, produced = backend.decompress(data, offsets, lengths, page_size)
+    out, produced = _host(out), _host(produced)
+    for i, block in enumerate(blocks):
+        expected = np.zeros(page_size, np.uint8)
+        status = decode_block(np.frombuffer(block, np.uint8), len(block), expected, page_size)
+        assert produced[i] == status, f"block {i}"
+        if status >= 0:
+            assert np.array_equal(out[i, :status], expected[:status]), f"block {i}"
+
+
 @pytest.mark.gpu
 @needs_real_gpu
 def test_large_batches_equal_cpu(compressors):

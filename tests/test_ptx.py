@@ -10,8 +10,12 @@ REASON = ptx_check.unavailable_reason()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 
 
-def test_every_kernel_compiles_for_hopper():
-    rows = ptx_check.check((9, 0))
+@pytest.fixture(scope="module")
+def rows():
+    return ptx_check.check((9, 0))  # compiles every kernel: about 40 s
+
+
+def test_every_kernel_compiles_for_hopper(rows):
     errors = [f"{row['kernel']}: {row['error']}" for row in rows if "error" in row]
     assert not errors, "\n".join(errors)
     assert {row["kernel"] for row in rows} >= {
@@ -19,3 +23,24 @@ def test_every_kernel_compiles_for_hopper():
     for row in rows:
         if "shared_bytes" in row:  # ptxas is there to report it
             assert row["shared_bytes"] <= ptx_check.STATIC_SHARED_LIMIT, row
+
+
+def test_resident_blocks_follow_the_occupancy_rules():
+    # Worked by hand from the rules in ptx_check.SM_LIMITS' comment.
+    assert ptx_check.blocks_per_sm(40, 25360, 256, (9, 0)) == (6, "registers")
+    assert ptx_check.blocks_per_sm(40, 41744, 256, (9, 0)) == (5, "shared memory")
+    assert ptx_check.blocks_per_sm(53, 0, 256, (9, 0)) == (4, "registers")  # 56 a warp
+    assert ptx_check.blocks_per_sm(16, 0, 32, (9, 0)) == (32, "blocks")
+    assert ptx_check.blocks_per_sm(16, 0, 512, (9, 0)) == (4, "threads")
+    assert ptx_check.blocks_per_sm(40, 0, 256, (7, 5)) is None
+
+
+def test_block_kernels_leave_room_for_several_pages_per_sm(rows):
+    """The compress kernels' serial phases idle their blocks' other warps: an SM must
+    hold at least 6 LZ4 pages (5 deflate pages) at once to keep busy."""
+    by_name = {row["kernel"]: row for row in rows}
+    for kernel, least in (("lz4 compress (block per page)", 6),
+                          ("deflate fixed (block per page)", 5)):
+        if "blocks_per_sm" not in by_name[kernel]:
+            pytest.skip("no ptxas to report the kernels' resources")
+        assert by_name[kernel]["blocks_per_sm"] >= least, by_name[kernel]

@@ -54,22 +54,32 @@ def _configured(kernel, grid, block, stream):
 
 
 class LZ4Kernels:
-    """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress,
-    a thread per page to decompress.  ``segments``: the compress kernel's phase 2 by
-    stretches of positions (``lz4_cuda.build``; same bytes)."""
+    """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress;
+    to decompress, a thread per page, or with ``warp_decoder`` a warp per page
+    (``lz4_cuda.build_warp_decoder``).  ``segments``: the compress kernel's phase 2 by
+    stretches of positions (``lz4_cuda.build``).  None of these change the bytes."""
 
-    def __init__(self, threads_per_block, max_registers=None, segments=False):
+    def __init__(self, threads_per_block, max_registers=None, segments=False,
+                 warp_decoder=False):
         self.threads_per_block = threads_per_block
         self.compress_kernel, self.decompress_kernel = lz4_cuda.build(
             threads_per_block, max_registers, segments)
+        self._pages_per_decode_block = 0  # a thread per page
+        if warp_decoder:
+            self.decompress_kernel, self._pages_per_decode_block = (
+                lz4_cuda.build_warp_decoder())
 
     def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates):
         _configured(self.compress_kernel, pages.shape[0], self.threads_per_block, stream)(
             pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
 
     def decompress(self, stream, data, offsets, lengths, out, produced):
-        grid = -(-out.shape[0] // lz4_cuda.DECODE_THREADS)
-        _configured(self.decompress_kernel, grid, lz4_cuda.DECODE_THREADS, stream)(
+        if self._pages_per_decode_block:
+            per_block = self._pages_per_decode_block
+            grid, block = -(-out.shape[0] // per_block), 32 * per_block
+        else:
+            grid, block = -(-out.shape[0] // lz4_cuda.DECODE_THREADS), lz4_cuda.DECODE_THREADS
+        _configured(self.decompress_kernel, grid, block, stream)(
             data, offsets, lengths, out, produced)
 
 
