@@ -226,6 +226,18 @@ def fmt_stat(stat):
     return f"{fmt_rate(stat['median'])} ({fmt_rate(stat['min'])}-{fmt_rate(stat['max'])})"
 
 
+def add_corpus_option(parser):
+    parser.add_argument("--corpus", nargs="*", default=[],
+                        help="page files or directories (default: the project's pages)")
+
+
+def corpus_sources(paths):
+    """The page sources of the ``--corpus`` paths, or the project's default pages."""
+    from gpuacomp.sources import default_pages, file_pages
+
+    return [s for path in paths for s in file_pages(path)] or [default_pages()]
+
+
 def device_time(cp, fn, repeat=5, warmup=1):
     """Median seconds of ``fn`` between CUDA events on the current stream."""
     for _ in range(warmup):

@@ -23,6 +23,7 @@ import time
 import numba
 import numpy as np
 
+from bench.common import add_corpus_option, corpus_sources
 from gpuacomp.backends.cpu import link_positions, lz4
 from gpuacomp.kernels import deflate_encode
 from gpuacomp.kernels.lz4 import (LAST_LITERALS, MATCH_START_MARGIN, MAX_PAGE_SIZE, SELECT_CAP,
@@ -108,13 +109,10 @@ def measure(pages, fmt, repeat):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.phase2_work",
                                      description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", nargs="*", default=[],
-                        help="page files or directories (default: the project's pages)")
+    add_corpus_option(parser)
     parser.add_argument("--repeat", type=int, default=5, help="timed runs (default 5)")
     args = parser.parse_args(argv)
-    from gpuacomp.sources import default_pages, file_pages
-
-    sources = [s for path in args.corpus for s in file_pages(path)] or [default_pages()]
+    sources = corpus_sources(args.corpus)
     print("ms per 1000 pages on one core; phase 2 = the search less the chain\n")
     print("| pages | format | chain | phase 2 by positions | by segments | ratio |")
     print("|---|---|---:|---:|---:|---:|")

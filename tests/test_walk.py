@@ -5,35 +5,12 @@ chunks whose parses never meet).  Runs in the CUDA simulator (``-m sim``)."""
 
 import numpy as np
 import pytest
-from numba import cuda  # at module level: the simulator swaps it for its own in kernels
 
 from gpuacomp import device
 
-SIM = device.simulator_enabled()
 pytestmark = [pytest.mark.sim, pytest.mark.skipif(
     device.gpu_unavailable_reason() is not None,
     reason="no GPU path; run with NUMBA_ENABLE_CUDASIM=1 for the simulator")]
-
-LANES = 32  # the walk is warp 0's
-
-
-def walk_kernel():
-    from gpuacomp.kernels import cuda_block
-
-    walk = cuda_block.build(LANES).walk
-
-    @cuda.jit
-    def run(src, bits, lengths, offsets, path, records, lanes, flags, counts, starts,
-            page_size, end_limit, extend_cap):
-        p = cuda.blockIdx.x
-        matches, long_runs = walk(src[p], bits[p], lengths[p], offsets[p], path[p],
-                                  records[p], lanes[p], flags[p], starts, page_size,
-                                  end_limit, extend_cap, cuda.threadIdx.x)
-        if cuda.threadIdx.x == 0:
-            counts[p, 0] = matches
-            counts[p, 1] = long_runs
-
-    return run
 
 
 def one_thread_walk(src, lengths, offsets, starts, page_size, end_limit, extend_cap):
@@ -62,26 +39,14 @@ def one_thread_walk(src, lengths, offsets, starts, page_size, end_limit, extend_
 
 
 def check_walks(src, lengths, offsets, starts, end_limit, extend_cap):
-    from gpuacomp.kernels.cuda_block import BITMAP_WORDS, RECORD_QUARTER
+    from bench.walk_rounds import run_walks
+    from gpuacomp.kernels.cuda_block import RECORD_QUARTER
 
-    n, page_size = src.shape
-    padded = np.zeros((n, page_size), np.uint16)
-    padded_offsets = np.zeros((n, page_size), np.uint16)
-    padded[:, :lengths.shape[1]] = lengths
-    padded_offsets[:, :offsets.shape[1]] = offsets
-    bits = np.zeros((n, BITMAP_WORDS), np.uint32)
-    for p, i in zip(*np.nonzero(padded[:, :starts])):
-        bits[p, i >> 5] |= np.uint32(1 << (i & 31))
-    records = np.zeros((n, 4 * RECORD_QUARTER), np.uint16)
-    counts = np.zeros((n, 2), np.int32)
-    walk_kernel()[n, LANES](src, bits, padded, padded_offsets,
-                            np.zeros((n, BITMAP_WORDS), np.uint32), records,
-                            np.zeros((n, LANES), np.int64), np.zeros((n, 1), np.int32),
-                            counts, starts, page_size, end_limit, extend_cap)
+    records, counts, _ = run_walks(src, lengths, offsets, starts, end_limit, extend_cap)
     q1, q3 = RECORD_QUARTER, 3 * RECORD_QUARTER
-    for p in range(n):
-        positions, full, long_runs = one_thread_walk(src[p], padded[p], padded_offsets[p],
-                                                     starts, page_size, end_limit, extend_cap)
+    for p in range(len(src)):
+        positions, full, long_runs = one_thread_walk(src[p], lengths[p], offsets[p], starts,
+                                                     src.shape[1], end_limit, extend_cap)
         matches, runs = counts[p]
         assert matches == len(positions), f"page {p}"
         assert records[p, :matches].tolist() == positions, f"page {p}"
@@ -121,3 +86,15 @@ def test_warp_walk_equals_one_thread_on_real_pages(corpus):
     lengths, offsets = search(pages, "lz4")
     check_walks(np.ascontiguousarray(pages), lengths, offsets, 4096 - MATCH_START_MARGIN,
                 4096 - LAST_LITERALS, SELECT_CAP)
+
+
+def test_rounds_bench_reports_every_source(capsys):
+    from bench import walk_rounds
+
+    assert walk_rounds.main(["--pages", "2"]) == 0
+    row = capsys.readouterr().out.strip().splitlines()[-1]
+    name, matches, rounds = (cell.strip() for cell in row.strip("|").split("|"))
+    assert name.endswith("(2)")
+    # 32 chunks, each final at most a round after the one before, then a round that
+    # finds nothing to settle
+    assert 2 <= int(rounds.split(",")[0]) <= 33
