@@ -37,6 +37,13 @@ def section(name):
     return RESULTS[name]
 
 
+def report(*items):
+    """Print a figure as soon as it is measured, and save what there is so far: a run
+    that its time limit cuts short keeps everything measured before."""
+    print(*items, flush=True)
+    save()
+
+
 def median_ms(samples):
     return statistics.median(samples) * 1e3
 
@@ -119,7 +126,7 @@ def check_correctness(cp, gpu, cpu, pages, quick):
                    gpu_decodes_cpu=bool(np.array_equal(cross, batch)), ratio=round(c.ratio, 4))
         out[str(n)] = row
         all_ok &= all(v for k, v in row.items() if k != "ratio")
-        print(n, row, flush=True)
+        report(n, row)
     try:
         import lz4.block
         sample = range(0, 4096, 7)
@@ -194,7 +201,7 @@ def check_speed(cp, gpu, cpu, pages, quick):
             compress_GBps=host.nbytes / comp / 1e9, compress_range_ms=(lo * 1e3, hi * 1e3),
             decompress_GBps=host.nbytes / decomp / 1e9, decompress_range_ms=(dlo * 1e3, dhi * 1e3),
             ratio=batch.to_host().ratio)
-        print(n, out[f"resident_{n}"], flush=True)
+        report(n, out[f"resident_{n}"])
         del dev, batch
     from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
     dev = cp.asarray(pages[:sizes[0]])
@@ -218,7 +225,7 @@ def check_speed(cp, gpu, cpu, pages, quick):
         if threads == 256:
             phases = phase_times(cp, variant, dev, gpu._slot, gpu.candidates)
             out.update({f"{name}_phase_1_to_{k}_ms": ms for k, ms in phases.items()})
-        print(name, out[name], flush=True)
+        report(name, out[name])
     # The decoders side by side: a thread per page (the default) and a warp per page.
     batch = gpu.compress(dev)
     blocks = (batch.data, batch.offsets.astype(cp.int64), batch.lengths.astype(cp.int64))
@@ -231,7 +238,7 @@ def check_speed(cp, gpu, cpu, pages, quick):
             GBps=dev.nbytes / seconds / 1e9, round_trip=same,
             **kernel_usage(variant.kernels.decompress_kernel))
         out["all_ok"] = out["all_ok"] and same
-        print(decoder, out[f"decompress_{sizes[0]}_{decoder}_per_page"], flush=True)
+        report(decoder, out[f"decompress_{sizes[0]}_{decoder}_per_page"])
     del batch, blocks, decoded, produced
     out.update(latency_breakdown(cp, gpu, pages[:8]))
     for candidates in (1, 16):
@@ -381,7 +388,7 @@ def check_nvcomp(cp, pages, quick):
     out["version"] = getattr(nvcomp, "__version__", "?")
     for chunk in (4096, 65536):
         out[f"chunk_{chunk}"] = nvcomp_figures(cp, nvcomp, "LZ4", chunk, dev)
-        print(chunk, out[f"chunk_{chunk}"], flush=True)
+        report(chunk, out[f"chunk_{chunk}"])
     return out
 
 
@@ -467,7 +474,7 @@ def check_deflate(cp, pages, quick):
         walls = wall_times(lambda: cpu.compress(host[:8192]), 3)
         row["cpu_all_cores_GBps"] = host[:8192].nbytes / statistics.median(walls) / 1e9
         out[driver] = row
-        print(driver, row, flush=True)
+        report(driver, row)
         save()  # a run cut short inside the stage keeps what it measured
         del batch
     # The anchor before the variants: a run cut short keeps the comparison.
@@ -478,7 +485,7 @@ def check_deflate(cp, pages, quick):
             name = f"nvcomp_deflate_4096_type_{algorithm_type}"
             out[name] = nvcomp_figures(cp, nvcomp, "Deflate", 4096, flat,
                                        algorithm_type=algorithm_type)
-            print(name, out[name], flush=True)
+            report(name, out[name])
             save()
     except ImportError as exc:
         out["nvcomp_deflate_4096_type_1"] = f"nvidia.nvcomp not importable: {exc}"
@@ -507,8 +514,7 @@ def check_deflate(cp, pages, quick):
                 phases = phase_times(cp, backend, dev, slot, 4)
                 row.update({f"phase_1_to_{k}_ms": ms for k, ms in phases.items()})
             out[f"{mode}_{variant}"] = row
-            print(f"{mode}_{variant}", row, flush=True)
-            save()
+            report(f"{mode}_{variant}", row)
             del result
     out["all_ok"] = bool(all_ok)
     return out

@@ -44,13 +44,17 @@ FORMATS = {
 
 
 @numba.njit
+def workspace(page_size, margin, limit_back, hash_log):
+    """``(positions, match end limit, head table, links)`` for a search of pages of
+    ``page_size`` bytes (see FORMATS)."""
+    return (page_size - margin, page_size - limit_back, np.empty(1 << hash_log, np.int32),
+            np.empty(max(page_size, 1), np.int32))
+
+
+@numba.njit
 def _search(pages, margin, limit_back, cap, window, candidates, segment, hash_log,
             lengths, offsets):
-    page_size = pages.shape[1]
-    starts = page_size - margin
-    limit = page_size - limit_back
-    head = np.empty(1 << hash_log, np.int32)
-    prev = np.empty(max(page_size, 1), np.int32)
+    starts, limit, head, prev = workspace(pages.shape[1], margin, limit_back, hash_log)
     for p in range(pages.shape[0]):
         if starts <= 0:
             continue

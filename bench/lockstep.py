@@ -1,0 +1,157 @@
+"""``python -m bench.lockstep``: phase 2's chain walk as a warp pays for it, counted on the CPU.
+
+Phase 2 of the block-per-page kernels (``kernels/cuda_block.find_best_matches``) walks
+each position's hash chain in ``lz4.best_match``.  A warp's 32 lanes run in step, and
+they meet again after each position, so a warp pays, position after position, for the
+lane that follows the most links.  ``bench.phase2_work`` times the work on one core;
+this counts links, per page:
+
+- **links**: what the lanes follow in all (a measure of the work);
+- **by positions**: what warps pay when a warp's lanes take 32 consecutive positions
+  (the default kernels);
+- **by segments**: when each lane takes a stretch of ``segment_stretch`` positions
+  (``segments=True``), going down it in step with the other lanes;
+- **exact chain**: by positions, if every link went to an earlier position with the
+  same 4-byte key (no collisions to skip), plus the pass that would have to build such
+  a chain from the hash chain (each position skipping the collisions before its first
+  candidate).
+
+The GPU's chain (a 12-bit hash) and its split of a page among 256 threads are used.
+The walk counted here is ``best_match``'s loop; its results are checked against
+``best_match``'s at every position.  Pages: the project's default pages, or
+``--corpus`` files or directories (cut into 4096-byte pages).
+"""
+
+import argparse
+import sys
+
+import numba
+import numpy as np
+
+from bench.common import add_corpus_option, corpus_sources
+from bench.phase2_work import FORMATS, GPU_HASH_LOG, gpu_segment, search, workspace
+from gpuacomp.backends.cpu import link_positions
+from gpuacomp.kernels import lz4
+
+WARP = 32
+same_key = numba.njit(lz4._same_key)
+
+
+@numba.njit
+def _walk(src, i, prev, limit, candidates, cap, window, counts):
+    """``best_match`` at ``i``, counting into ``counts``: the links followed, the
+    candidates found, the collisions skipped before the first one (or the chain's end),
+    and the bytes compared beyond the keys.  Returns ``(length, offset)``."""
+    best_length = 0
+    best_offset = 0
+    found = 0
+    links = 0
+    before_first = 0
+    compared = 0
+    j = prev[i]
+    while j >= 0 and found < candidates and i - j <= window:
+        links += 1
+        if same_key(src, i, j):
+            found += 1
+            if best_length > 0:
+                if i + best_length >= limit:
+                    j = prev[j]
+                    continue
+                compared += 1
+                if src[j + best_length] != src[i + best_length]:
+                    j = prev[j]
+                    continue
+            length = lz4.MIN_MATCH
+            while length < cap and i + length < limit:
+                compared += 1
+                if src[j + length] != src[i + length]:
+                    break
+                length += 1
+            if length > best_length:
+                best_length = length
+                best_offset = i - j
+                if length == cap or i + length == limit:
+                    break
+        elif found == 0:
+            before_first += 1
+        j = prev[j]
+    counts[0] = links
+    counts[1] = found
+    counts[2] = before_first
+    counts[3] = compared
+    return best_length, best_offset
+
+
+@numba.njit
+def _count(pages, margin, limit_back, cap, window, candidates, hash_log, counts, lengths,
+           offsets):
+    starts, limit, head, prev = workspace(pages.shape[1], margin, limit_back, hash_log)
+    for p in range(pages.shape[0]):
+        src = pages[p]
+        head[:] = -1
+        link_positions(src, starts, head, hash_log, 0, prev)
+        for i in range(starts):
+            lengths[p, i], offsets[p, i] = _walk(src, i, prev, limit, candidates, cap,
+                                                 window, counts[p, i])
+
+
+def lane_steps(per_position, lanes_take):
+    """Links a page's warps pay for ``per_position`` (n, positions) counts: lanes take
+    ``lanes_take`` consecutive positions each and step through them together, each step
+    costing the warp its slowest lane's count for every lane (so it is comparable with
+    the total)."""
+    n, positions = per_position.shape
+    per_warp = WARP * lanes_take
+    padded = np.zeros((n, -(-positions // per_warp) * per_warp), per_position.dtype)
+    padded[:, :positions] = per_position
+    # (page, warp, lane, step): a lane's positions are consecutive
+    steps = padded.reshape(n, -1, WARP, lanes_take)
+    return WARP * steps.max(axis=2).sum(axis=(1, 2))
+
+
+def count_links(pages, fmt, candidates=4):
+    """Per-page link counts of phase 2 on ``pages`` (n, page_size): a dict of arrays."""
+    margin, limit_back, cap, window = FORMATS[fmt]
+    pages = np.ascontiguousarray(pages, dtype=np.uint8)
+    positions = max(pages.shape[1] - margin, 0)
+    counts = np.zeros((pages.shape[0], positions, 4), np.int64)
+    lengths = np.zeros((pages.shape[0], positions), np.int32)
+    offsets = np.zeros_like(lengths)
+    _count(pages, margin, limit_back, cap, window, candidates, GPU_HASH_LOG, counts, lengths,
+           offsets)
+    if not all(np.array_equal(a, b) for a, b in zip((lengths, offsets),
+                                                       search(pages, fmt, candidates))):
+        raise AssertionError(f"{fmt}: the counted walk differs from best_match")
+    links, found, relink, compared = (counts[..., k] for k in range(4))
+    return dict(links=links.sum(axis=1), by_positions=lane_steps(links, 1),
+                by_segments=lane_steps(links, gpu_segment(pages.shape[1], margin)),
+                exact_chain=lane_steps(found, 1), exact_relink=lane_steps(relink, 1),
+                longest_walk=links.max(axis=1, initial=0), compared=compared.sum(axis=1),
+                compared_by_positions=lane_steps(compared, 1))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.lockstep",
+                                     description=__doc__.splitlines()[0])
+    add_corpus_option(parser)
+    args = parser.parse_args(argv)
+    print("chain links and bytes compared per page (means); a warp pays its slowest lane's "
+          "count for every lane\n")
+    print("| pages | format | links | by positions | by segments | exact chain + its relink "
+          "| longest walk, median / max of pages | bytes compared | by positions |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for source in corpus_sources(args.corpus):
+        for fmt in FORMATS:
+            c = count_links(source.pages, fmt)
+            mean = {k: float(v.mean()) for k, v in c.items()}
+            print(f"| {source.name} ({len(source.pages)}) | {fmt} | {mean['links']:.0f} | "
+                  f"{mean['by_positions']:.0f} | {mean['by_segments']:.0f} | "
+                  f"{mean['exact_chain']:.0f} + {mean['exact_relink']:.0f} | "
+                  f"{np.median(c['longest_walk']):.0f} / {c['longest_walk'].max()} | "
+                  f"{mean['compared']:.0f} | {mean['compared_by_positions']:.0f} |",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
