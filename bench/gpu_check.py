@@ -1,6 +1,6 @@
 """Everything worth knowing about the GPU backend, in one call of a few minutes.
 
-    python bench/gpu_check.py [--corpus DIR] [--quick]
+    python bench/gpu_check.py [--corpus DIR] [--quick] [--stages A,B] [--budget SECONDS]
 
 Sections: environment; correctness (GPU bytes == CPU bytes at several batch sizes,
 round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our speed
@@ -527,6 +527,9 @@ def main(argv=None):
     parser.add_argument("--stages",
                         default="correctness,ceilings,speed,facade,zswap,nvcomp,deflate",
                         help="comma-separated stages to run (default: all)")
+    parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                        help="start no stage after this many seconds, so that a run under "
+                             "a time limit still ends with its table (default: no limit)")
     args = parser.parse_args(argv)
 
     import cupy as cp
@@ -554,6 +557,10 @@ def main(argv=None):
         if name not in chosen:
             continue
         started = time.perf_counter()
+        if args.budget is not None and started - t0 > args.budget:
+            RESULTS[name] = {"skipped": f"over the budget of {args.budget:.0f} s"}
+            print(f"!! {name} skipped: {RESULTS[name]['skipped']}", flush=True)
+            continue
         try:
             stage()
         except Exception as exc:  # keep going: one broken stage must not hide the others
