@@ -23,6 +23,7 @@ The walk counted here is ``best_match``'s loop; its results are checked against
 """
 
 import argparse
+import itertools
 import sys
 
 import numba
@@ -37,23 +38,41 @@ WARP = 32
 same_key = numba.njit(lz4._same_key)
 
 
+KEPT = 4  # candidates a segment's lane carries from one position to the one before
+
+
 @numba.njit
-def _walk(src, i, prev, limit, candidates, cap, window, counts):
-    """``best_match`` at ``i``, counting into ``counts``: the links followed, the
-    candidates found, the collisions skipped before the first one (or the chain's end),
-    and the bytes compared beyond the keys.  Returns ``(length, offset)``."""
+def _walk(src, i, prev, limit, candidates, cap, window, carried, kept, counts):
+    """``best_match`` at ``i``, or with ``carried`` (the (offset, length) rows measured at
+    ``i + 1``) a step of ``segment_best_matches``; the rows it measures go to ``kept``.
+    Counts into ``counts``: the links followed, the candidates found, the collisions
+    skipped before the first one (or the chain's end), and the bytes compared beyond
+    the keys.  Returns ``(length, offset)``."""
     best_length = 0
     best_offset = 0
     found = 0
     links = 0
     before_first = 0
     compared = 0
+    kept[:] = 0
+    n_kept = 0
     j = prev[i]
     while j >= 0 and found < candidates and i - j <= window:
         links += 1
-        if same_key(src, i, j):
-            found += 1
-            if best_length > 0:
+        offset = i - j
+        carried_length = -1
+        for k in range(KEPT):
+            if carried[k, 0] == offset:
+                carried_length = carried[k, 1]
+        if not (src[i] == src[j] if carried_length >= 0 else same_key(src, i, j)):
+            before_first += found == 0
+            j = prev[j]
+            continue
+        found += 1
+        if carried_length >= 0:
+            length = min(cap, carried_length + 1)
+        else:
+            if best_length > 0:  # only a candidate that also matches there can win
                 if i + best_length >= limit:
                     j = prev[j]
                     continue
@@ -67,13 +86,15 @@ def _walk(src, i, prev, limit, candidates, cap, window, counts):
                 if src[j + length] != src[i + length]:
                     break
                 length += 1
-            if length > best_length:
-                best_length = length
-                best_offset = i - j
-                if length == cap or i + length == limit:
-                    break
-        elif found == 0:
-            before_first += 1
+        if n_kept < KEPT:
+            kept[n_kept, 0] = offset
+            kept[n_kept, 1] = length
+            n_kept += 1
+        if length > best_length:
+            best_length = length
+            best_offset = offset
+            if length == cap or i + length == limit:
+                break
         j = prev[j]
     counts[0] = links
     counts[1] = found
@@ -83,72 +104,93 @@ def _walk(src, i, prev, limit, candidates, cap, window, counts):
 
 
 @numba.njit
-def _count(pages, margin, limit_back, cap, window, candidates, hash_log, counts, lengths,
-           offsets):
+def _count(pages, margin, limit_back, cap, window, candidates, hash_log, segment, counts,
+           lengths, offsets):
+    """Phase 2 on every page, counted: by positions (``segment`` 0), or by segments."""
     starts, limit, head, prev = workspace(pages.shape[1], margin, limit_back, hash_log)
+    carried = np.zeros((KEPT, 2), np.int64)
+    kept = np.zeros((KEPT, 2), np.int64)
     for p in range(pages.shape[0]):
         src = pages[p]
         head[:] = -1
         link_positions(src, starts, head, hash_log, 0, prev)
-        for i in range(starts):
+        for i in range(starts - 1, -1, -1):  # down each segment, as the kernels go
+            if segment == 0 or (i + 1) % segment == 0 or i == starts - 1:
+                carried[:] = 0  # the first position of a lane's segment
             lengths[p, i], offsets[p, i] = _walk(src, i, prev, limit, candidates, cap,
-                                                 window, counts[p, i])
+                                                 window, carried, kept, counts[p, i])
+            carried[:] = kept
 
 
 def lane_steps(per_position, lanes_take):
-    """Links a page's warps pay for ``per_position`` (n, positions) counts: lanes take
-    ``lanes_take`` consecutive positions each and step through them together, each step
-    costing the warp its slowest lane's count for every lane (so it is comparable with
-    the total)."""
+    """What a page's warps pay for ``per_position`` (n, positions) counts: lanes take
+    ``lanes_take`` consecutive positions each and step down through them together, each
+    step costing the warp its slowest lane's count for every lane (so it is comparable
+    with the total)."""
     n, positions = per_position.shape
     per_warp = WARP * lanes_take
-    padded = np.zeros((n, -(-positions // per_warp) * per_warp), per_position.dtype)
-    padded[:, :positions] = per_position
-    # (page, warp, lane, step): a lane's positions are consecutive
-    steps = padded.reshape(n, -1, WARP, lanes_take)
-    return WARP * steps.max(axis=2).sum(axis=(1, 2))
+    lanes = -(-positions // per_warp) * WARP
+    # step k of lane l: position l * lanes_take + lanes_take - 1 - k, where there is one
+    # (a short last segment starts at its own last position)
+    last = np.minimum((np.arange(lanes) + 1) * lanes_take, positions)[:, None]
+    position = last - 1 - np.arange(lanes_take)[None, :]
+    valid = position >= np.arange(lanes)[:, None] * lanes_take
+    padded = np.concatenate([per_position, np.zeros((n, 1), per_position.dtype)], axis=1)
+    steps = padded[:, np.where(valid, position, positions)]  # (page, lane, step)
+    return WARP * steps.reshape(n, -1, WARP, lanes_take).max(axis=2).sum(axis=(1, 2))
 
 
 def count_links(pages, fmt, candidates=4):
-    """Per-page link counts of phase 2 on ``pages`` (n, page_size): a dict of arrays."""
+    """Per-page counts of phase 2 on ``pages`` (n, page_size): a dict of arrays."""
     margin, limit_back, cap, window = FORMATS[fmt]
     pages = np.ascontiguousarray(pages, dtype=np.uint8)
     positions = max(pages.shape[1] - margin, 0)
-    counts = np.zeros((pages.shape[0], positions, 4), np.int64)
-    lengths = np.zeros((pages.shape[0], positions), np.int32)
-    offsets = np.zeros_like(lengths)
-    _count(pages, margin, limit_back, cap, window, candidates, GPU_HASH_LOG, counts, lengths,
-           offsets)
-    if not all(np.array_equal(a, b) for a, b in zip((lengths, offsets),
-                                                       search(pages, fmt, candidates))):
-        raise AssertionError(f"{fmt}: the counted walk differs from best_match")
-    links, found, relink, compared = (counts[..., k] for k in range(4))
+    segment = gpu_segment(pages.shape[1], margin)
+    counted = {}
+    for name, split in (("positions", 0), ("segments", segment)):
+        counts = np.zeros((pages.shape[0], positions, 4), np.int64)
+        lengths = np.zeros((pages.shape[0], positions), np.int32)
+        offsets = np.zeros_like(lengths)
+        _count(pages, margin, limit_back, cap, window, candidates, GPU_HASH_LOG, split,
+               counts, lengths, offsets)
+        expected = search(pages, fmt, candidates, split)
+        if not all(np.array_equal(a, b) for a, b in zip((lengths, offsets), expected)):
+            raise AssertionError(f"{fmt}: the counted walk by {name} differs from the kernels'")
+        counted[name] = counts
+    links, found, relink, compared = (counted["positions"][..., k] for k in range(4))
     return dict(links=links.sum(axis=1), by_positions=lane_steps(links, 1),
-                by_segments=lane_steps(links, gpu_segment(pages.shape[1], margin)),
+                by_segments=lane_steps(links, segment),
                 exact_chain=lane_steps(found, 1), exact_relink=lane_steps(relink, 1),
-                longest_walk=links.max(axis=1, initial=0), compared=compared.sum(axis=1),
-                compared_by_positions=lane_steps(compared, 1))
+                longest_walk=links.max(axis=1, initial=0),
+                compared=compared.sum(axis=1), compared_by_positions=lane_steps(compared, 1),
+                compared_segments=counted["segments"][..., 3].sum(axis=1),
+                compared_by_segments=lane_steps(counted["segments"][..., 3], segment))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.lockstep",
                                      description=__doc__.splitlines()[0])
     add_corpus_option(parser)
+    parser.add_argument("--candidates", type=int, nargs="*", default=[4],
+                        help="candidates a position compares (default 4, the parse's)")
     args = parser.parse_args(argv)
     print("chain links and bytes compared per page (means); a warp pays its slowest lane's "
           "count for every lane\n")
-    print("| pages | format | links | by positions | by segments | exact chain + its relink "
-          "| longest walk, median / max of pages | bytes compared | by positions |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| pages | format | candidates | links | warps pay: by positions | by segments "
+          "| exact chain + its relink | longest walk, median / max of pages "
+          "| bytes compared by positions | warps pay | by segments | warps pay |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for source in corpus_sources(args.corpus):
-        for fmt in FORMATS:
-            c = count_links(source.pages, fmt)
+        for fmt, candidates in itertools.product(FORMATS, args.candidates):
+            c = count_links(source.pages, fmt, candidates)
             mean = {k: float(v.mean()) for k, v in c.items()}
-            print(f"| {source.name} ({len(source.pages)}) | {fmt} | {mean['links']:.0f} | "
+            print(f"| {source.name} ({len(source.pages)}) | {fmt} | {candidates} | "
+                  f"{mean['links']:.0f} | "
                   f"{mean['by_positions']:.0f} | {mean['by_segments']:.0f} | "
                   f"{mean['exact_chain']:.0f} + {mean['exact_relink']:.0f} | "
                   f"{np.median(c['longest_walk']):.0f} / {c['longest_walk'].max()} | "
-                  f"{mean['compared']:.0f} | {mean['compared_by_positions']:.0f} |",
+                  f"{mean['compared']:.0f} | {mean['compared_by_positions']:.0f} | "
+                  f"{mean['compared_segments']:.0f} | {mean['compared_by_segments']:.0f} |",
                   flush=True)
     return 0
 

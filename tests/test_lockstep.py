@@ -29,6 +29,15 @@ def test_a_zero_page_follows_one_link_a_position():
     assert c["longest_walk"].tolist() == [1]
     assert c["by_positions"].tolist() == [32 * -(-POSITIONS // 32)]
     assert c["exact_relink"].tolist() == [0]
+    # bytes compared: from the key to the cap (64) or to the end limit (4091), at every
+    # position by positions, and by segments only at each segment's first (top) one:
+    # the others carry the length from the position above
+    def compared(i):
+        return min(64, PAGE - 5 - i) - 4
+
+    assert c["compared"].tolist() == [sum(compared(i) for i in range(1, POSITIONS))]
+    tops = [min(start + 16, POSITIONS - 1) for start in range(0, POSITIONS, 17)]
+    assert c["compared_segments"].tolist() == [sum(compared(i) for i in tops)]
 
 
 def hash12(window):
@@ -68,3 +77,6 @@ def test_the_bench_prints_a_row_per_source_and_format(tmp_path, capsys):
     assert main(["--corpus", str(path)]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if "runs.pages" in line]
     assert [row.split("|")[2].strip() for row in rows] == ["lz4", "deflate"]
+    assert main(["--corpus", str(path), "--candidates", "1", "16"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if "runs.pages" in line]
+    assert [row.split("|")[3].strip() for row in rows] == ["1", "16", "1", "16"]
