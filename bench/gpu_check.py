@@ -475,7 +475,6 @@ def check_deflate(cp, pages, quick):
         row["cpu_all_cores_GBps"] = host[:8192].nbytes / statistics.median(walls) / 1e9
         out[driver] = row
         report(driver, row)
-        save()  # a run cut short inside the stage keeps what it measured
         del batch
     # The anchor before the variants: a run cut short keeps the comparison.
     try:
@@ -486,7 +485,6 @@ def check_deflate(cp, pages, quick):
             out[name] = nvcomp_figures(cp, nvcomp, "Deflate", 4096, flat,
                                        algorithm_type=algorithm_type)
             report(name, out[name])
-            save()
     except ImportError as exc:
         out["nvcomp_deflate_4096_type_1"] = f"nvidia.nvcomp not importable: {exc}"
     except Exception as exc:  # the anchor must not hide our own figures
