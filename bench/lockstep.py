@@ -1,25 +1,27 @@
 """``python -m bench.lockstep``: phase 2's chain walk as a warp pays for it, counted on the CPU.
 
 Phase 2 of the block-per-page kernels (``kernels/cuda_block.find_best_matches``) walks
-each position's hash chain in ``lz4.best_match``.  A warp's 32 lanes run in step, and
-they meet again after each position, so a warp pays, position after position, for the
-lane that follows the most links.  ``bench.phase2_work`` times the work on one core;
-this counts links, per page:
+each position's hash chain in ``lz4.best_match`` (or, by segments,
+``lz4.segment_best_matches``) and compares the candidates it finds byte by byte.  A
+warp's 32 lanes run in step and meet again after each position, so at each step a warp
+pays its slowest lane's count for every lane.  ``bench.phase2_work`` times the work on
+one core; this counts it, per page, for links followed and for bytes compared:
 
-- **links**: what the lanes follow in all (a measure of the work);
+- the total: what the lanes do (a measure of the work);
 - **by positions**: what warps pay when a warp's lanes take 32 consecutive positions
   (the default kernels);
 - **by segments**: when each lane takes a stretch of ``segment_stretch`` positions
-  (``segments=True``), going down it in step with the other lanes;
-- **exact chain**: by positions, if every link went to an earlier position with the
-  same 4-byte key (no collisions to skip), plus the pass that would have to build such
-  a chain from the hash chain (each position skipping the collisions before its first
-  candidate).
+  (``segments=True``) and goes down it in step with the other lanes, carrying lengths
+  from one position to the one below;
+- **exact chain** (links): by positions, if every link went to an earlier position
+  with the same 4-byte key (no collisions to skip), plus the pass that would have to
+  build such a chain from the hash chain (each position skipping the collisions before
+  its first candidate).
 
 The GPU's chain (a 12-bit hash) and its split of a page among 256 threads are used.
-The walk counted here is ``best_match``'s loop; its results are checked against
-``best_match``'s at every position.  Pages: the project's default pages, or
-``--corpus`` files or directories (cut into 4096-byte pages).
+The walks counted here mirror the kernels' functions, and their results are checked
+against them at every position.  Pages: the project's default pages, or ``--corpus``
+files or directories (cut into 4096-byte pages).
 """
 
 import argparse
@@ -35,10 +37,8 @@ from gpuacomp.backends.cpu import link_positions
 from gpuacomp.kernels import lz4
 
 WARP = 32
-same_key = numba.njit(lz4._same_key)
-
-
 KEPT = 4  # candidates a segment's lane carries from one position to the one before
+same_key = numba.njit(lz4._same_key)
 
 
 @numba.njit
