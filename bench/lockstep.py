@@ -16,7 +16,10 @@ one core; this counts it, per page, for links followed and for bytes compared:
 - **exact chain** (links): by positions, if every link went to an earlier position
   with the same 4-byte key (no collisions to skip), plus the pass that would have to
   build such a chain from the hash chain (each position skipping the collisions before
-  its first candidate).
+  its first candidate);
+- **two passes**: by positions, if each position walked at most ``--budget`` links,
+  and the positions that did not finish were then listed and walked again from the
+  start, 32 of the list to a warp.
 
 The GPU's chain (a 12-bit hash) and its split of a page among 256 threads are used.
 The walks counted here mirror the kernels' functions, and their results are checked
@@ -42,22 +45,26 @@ same_key = numba.njit(lz4._same_key)
 
 
 @numba.njit
-def _walk(src, i, prev, limit, candidates, cap, window, carried, kept, counts):
+def _walk(src, i, prev, limit, candidates, cap, window, carried, kept, budget, counts):
     """``best_match`` at ``i``, or with ``carried`` (the (offset, length) rows measured at
     ``i + 1``) a step of ``segment_best_matches``; the rows it measures go to ``kept``.
     Counts into ``counts``: the links followed, the candidates found, the collisions
-    skipped before the first one (or the chain's end), and the bytes compared beyond
-    the keys.  Returns ``(length, offset)``."""
+    skipped before the first one (or the chain's end), the bytes compared beyond the
+    keys, and those of them compared in the first ``budget`` links.  Returns
+    ``(length, offset)``."""
     best_length = 0
     best_offset = 0
     found = 0
     links = 0
     before_first = 0
     compared = 0
+    compared_early = -1
     kept[:] = 0
     n_kept = 0
     j = prev[i]
     while j >= 0 and found < candidates and i - j <= window:
+        if links == budget:
+            compared_early = compared
         links += 1
         offset = i - j
         carried_length = -1
@@ -100,12 +107,13 @@ def _walk(src, i, prev, limit, candidates, cap, window, carried, kept, counts):
     counts[1] = found
     counts[2] = before_first
     counts[3] = compared
+    counts[4] = compared if compared_early < 0 else compared_early
     return best_length, best_offset
 
 
 @numba.njit
-def _count(pages, margin, limit_back, cap, window, candidates, hash_log, segment, counts,
-           lengths, offsets):
+def _count(pages, margin, limit_back, cap, window, candidates, hash_log, segment, budget,
+           counts, lengths, offsets):
     """Phase 2 on every page, counted: by positions (``segment`` 0), or by segments."""
     starts, limit, head, prev = workspace(pages.shape[1], margin, limit_back, hash_log)
     carried = np.zeros((KEPT, 2), np.int64)
@@ -118,7 +126,8 @@ def _count(pages, margin, limit_back, cap, window, candidates, hash_log, segment
             if segment == 0 or (i + 1) % segment == 0 or i == starts - 1:
                 carried[:] = 0  # the first position of a lane's segment
             lengths[p, i], offsets[p, i] = _walk(src, i, prev, limit, candidates, cap,
-                                                 window, carried, kept, counts[p, i])
+                                                 window, carried, kept, budget,
+                                                 counts[p, i])
             carried[:] = kept
 
 
@@ -140,31 +149,53 @@ def lane_steps(per_position, lanes_take):
     return WARP * steps.reshape(n, -1, WARP, lanes_take).max(axis=2).sum(axis=(1, 2))
 
 
-def count_links(pages, fmt, candidates=4):
-    """Per-page counts of phase 2 on ``pages`` (n, page_size): a dict of arrays."""
+def pending_steps(per_position, pending):
+    """What warps pay for the ``pending`` positions' counts when the block lists them in
+    order and each warp takes 32 of the list at a time (per page, as ``lane_steps``)."""
+    paid = np.zeros(per_position.shape[0], np.int64)
+    for p, (counts, chosen) in enumerate(zip(per_position, pending)):
+        listed = counts[chosen]
+        padded = np.zeros(-(-len(listed) // WARP) * WARP, listed.dtype)
+        padded[:len(listed)] = listed
+        paid[p] = WARP * padded.reshape(-1, WARP).max(axis=1, initial=0).sum()
+    return paid
+
+
+def count_links(pages, fmt, candidates=4, budget=4):
+    """Per-page counts of phase 2 on ``pages`` (n, page_size): a dict of arrays.
+
+    ``two_passes_*``: what warps would pay if phase 2 went in two passes, every position
+    walking at most ``budget`` links, then the positions that did not finish listed and
+    walked again from the start (not built; see bench/RESULTS.md)."""
     margin, limit_back, cap, window = FORMATS[fmt]
     pages = np.ascontiguousarray(pages, dtype=np.uint8)
     positions = max(pages.shape[1] - margin, 0)
     segment = gpu_segment(pages.shape[1], margin)
     counted = {}
     for name, split in (("positions", 0), ("segments", segment)):
-        counts = np.zeros((pages.shape[0], positions, 4), np.int64)
+        counts = np.zeros((pages.shape[0], positions, 5), np.int64)
         lengths = np.zeros((pages.shape[0], positions), np.int32)
         offsets = np.zeros_like(lengths)
         _count(pages, margin, limit_back, cap, window, candidates, GPU_HASH_LOG, split,
-               counts, lengths, offsets)
+               budget, counts, lengths, offsets)
         expected = search(pages, fmt, candidates, split)
         if not all(np.array_equal(a, b) for a, b in zip((lengths, offsets), expected)):
             raise AssertionError(f"{fmt}: the counted walk by {name} differs from the kernels'")
         counted[name] = counts
-    links, found, relink, compared = (counted["positions"][..., k] for k in range(4))
+    links, found, relink, compared, compared_early = (counted["positions"][..., k]
+                                                      for k in range(5))
+    unfinished = links > budget
     return dict(links=links.sum(axis=1), by_positions=lane_steps(links, 1),
                 by_segments=lane_steps(links, segment),
                 exact_chain=lane_steps(found, 1), exact_relink=lane_steps(relink, 1),
                 longest_walk=links.max(axis=1, initial=0),
                 compared=compared.sum(axis=1), compared_by_positions=lane_steps(compared, 1),
                 compared_segments=counted["segments"][..., 3].sum(axis=1),
-                compared_by_segments=lane_steps(counted["segments"][..., 3], segment))
+                compared_by_segments=lane_steps(counted["segments"][..., 3], segment),
+                two_passes_links=(lane_steps(np.minimum(links, budget), 1)
+                                  + pending_steps(links, unfinished)),
+                two_passes_compared=(lane_steps(compared_early, 1)
+                                     + pending_steps(compared, unfinished)))
 
 
 def main(argv=None):
@@ -173,16 +204,19 @@ def main(argv=None):
     add_corpus_option(parser)
     parser.add_argument("--candidates", type=int, nargs="*", default=[4],
                         help="candidates a position compares (default 4, the parse's)")
+    parser.add_argument("--budget", type=int, default=4,
+                        help="links a position walks in the first of two passes (default 4)")
     args = parser.parse_args(argv)
     print("chain links and bytes compared per page (means); a warp pays its slowest lane's "
           "count for every lane\n")
     print("| pages | format | candidates | links | warps pay: by positions | by segments "
           "| exact chain + its relink | longest walk, median / max of pages "
-          "| bytes compared by positions | warps pay | by segments | warps pay |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| bytes compared by positions | warps pay | by segments | warps pay "
+          f"| two passes ({args.budget} links): links + bytes warps pay |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for source in corpus_sources(args.corpus):
         for fmt, candidates in itertools.product(FORMATS, args.candidates):
-            c = count_links(source.pages, fmt, candidates)
+            c = count_links(source.pages, fmt, candidates, args.budget)
             mean = {k: float(v.mean()) for k, v in c.items()}
             print(f"| {source.name} ({len(source.pages)}) | {fmt} | {candidates} | "
                   f"{mean['links']:.0f} | "
@@ -190,7 +224,8 @@ def main(argv=None):
                   f"{mean['exact_chain']:.0f} + {mean['exact_relink']:.0f} | "
                   f"{np.median(c['longest_walk']):.0f} / {c['longest_walk'].max()} | "
                   f"{mean['compared']:.0f} | {mean['compared_by_positions']:.0f} | "
-                  f"{mean['compared_segments']:.0f} | {mean['compared_by_segments']:.0f} |",
+                  f"{mean['compared_segments']:.0f} | {mean['compared_by_segments']:.0f} | "
+                  f"{mean['two_passes_links']:.0f} + {mean['two_passes_compared']:.0f} |",
                   flush=True)
     return 0
 
