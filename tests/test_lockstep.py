@@ -74,6 +74,7 @@ def test_a_collision_with_a_common_key_walks_its_whole_chain():
     assert c["exact_chain"][0] < 32 * 128 * 4
     # in two passes step 125 pays 4 links, then 4000 and 4004 are walked again together
     assert c["two_passes_links"].tolist() == [32 * (125 + 4 + 4 + 4 + 3997)]
+    assert c["two_passes_listed"].tolist() == [2]
 
 
 def test_the_bench_prints_a_row_per_source_and_format(tmp_path, capsys):
