@@ -5,12 +5,14 @@
 Sections: environment; correctness (GPU bytes == CPU bytes at several batch sizes,
 round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our speed
 (device-resident and host-to-host; the compress kernel's variants side by side: threads
-per page, phase 2 by positions or by segments, a register cap, with phase times; the
+per page, phase 2 by positions or by segments, bytes compared four at a time or one at a
+time, a register cap, with phase times; the
 decoder by thread and by warp; an 8-page batch's latency layer by layer, from the
 kernel alone (and its phases) to ``Compressor.compress`` of host pages); the acomp
 facade streaming against a direct batch; the zswap workload batched and sequential;
 nvCOMP LZ4 on the same pages; IAA's deflate (both drivers: GPU bytes == CPU bytes,
-speed; the fixed-code kernel by positions and by segments) beside nvCOMP's Deflate.
+speed; the fixed-code kernel by positions, bytewise and by segments) beside nvCOMP's
+Deflate.
 Prints a short table last; writes details as JSON to $OUT/gpu_check.json when $OUT is set.
 """
 
@@ -206,19 +208,22 @@ def check_speed(cp, gpu, cpu, pages, quick):
     from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
     dev = cp.asarray(pages[:sizes[0]])
     reference = gpu.accelerator._backend.compress(dev, gpu._slot, gpu.candidates)
-    # Phase 2 by single positions (the default) and by segments, side by side; the
-    # default at 32 registers as well, which lets 8 blocks of 256 threads share an SM
+    # The default (bytes compared four at a time), then one at a time (the kernel before
+    # kernels/page_words.py); phase 2 by single positions and by segments, side by side;
+    # the default at 32 registers as well, which lets 8 blocks of 256 threads share an SM
     # where the compiler's 40 let 6 (bench/ptx_check.py gives each kernel's blocks).
-    for threads, segments, registers in ((128, False, None), (256, False, None),
-                                         (512, False, None), (1024, False, None),
-                                         (256, False, 32), (256, True, None),
-                                         (256, True, 40), (128, True, None)):
-        variant = GPUBackend(kernels=LZ4Kernels(threads, registers, segments=segments))
+    for threads, segments, registers, words in (
+            (256, False, None, True), (256, False, None, False), (128, False, None, True),
+            (512, False, None, True), (1024, False, None, True), (256, False, 32, True),
+            (256, True, None, True), (256, True, 40, True), (128, True, None, True)):
+        variant = GPUBackend(kernels=LZ4Kernels(threads, registers, segments=segments,
+                                                word_compare=words))
         seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
         data, lengths = variant.compress(dev, gpu._slot, gpu.candidates)
         same = resident_bytes_equal(cp, (data, lengths), reference, gpu._slot)
         name = (f"resident_{sizes[0]}_threads_{threads}" + ("_segments" if segments else "")
-                + (f"_registers_{registers}" if registers else ""))
+                + (f"_registers_{registers}" if registers else "")
+                + ("" if words else "_bytewise"))
         out[name] = dict(GBps=dev.nbytes / seconds / 1e9, same_bytes_as_default=same,
                          **kernel_usage(variant.kernels.compress_kernel))
         out["all_ok"] = out.get("all_ok", True) and same
@@ -495,11 +500,13 @@ def check_deflate(cp, pages, quick):
     slot = gpuacomp.Compressor("deflate-iaa", device="cpu")._slot
     for mode in ("fixed", "dynamic"):
         reference = None
-        variants = [("block_256", False, False), ("thread_per_page", True, False)]
+        variants = [("block_256", False, False, True), ("thread_per_page", True, False, True)]
         if mode == "fixed":
-            variants.insert(1, ("block_256_segments", False, True))
-        for variant, per_page, segments in variants:
-            kernels = DeflateKernels(mode, 256, per_page_threads=per_page, segments=segments)
+            variants[1:1] = [("block_256_bytewise", False, False, False),
+                             ("block_256_segments", False, True, True)]
+        for variant, per_page, segments, words in variants:
+            kernels = DeflateKernels(mode, 256, per_page_threads=per_page, segments=segments,
+                                     word_compare=words)
             backend = GPUBackend(kernels=kernels)
             result = backend.compress(dev, slot, 4)
             reference = reference or result

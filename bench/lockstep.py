@@ -2,7 +2,8 @@
 
 Phase 2 of the block-per-page kernels (``kernels/cuda_block.find_best_matches``) walks
 each position's hash chain in ``lz4.best_match`` (or, by segments,
-``lz4.segment_best_matches``) and compares the candidates it finds byte by byte.  A
+``lz4.segment_best_matches``) and compares the candidates it finds (byte by byte on
+the CPU, four bytes a step in the kernels by default).  A
 warp's 32 lanes run in step and meet again after each position, so at each step a warp
 pays its slowest lane's count for every lane.  ``bench.phase2_work`` times the work on
 one core; this counts it, per page, for links followed and for bytes compared:
@@ -19,7 +20,9 @@ one core; this counts it, per page, for links followed and for bytes compared:
   its first candidate);
 - **two passes**: by positions, if each position walked at most ``--budget`` links,
   and the positions that did not finish were then listed and walked again from the
-  start, 32 of the list to a warp.
+  start, 32 of the list to a warp;
+- **word steps** (by positions): the byte comparisons as the kernels make them by
+  default, four bytes a step (``kernels/page_words.py``).
 
 The GPU's chain (a 12-bit hash) and its split of a page among 256 threads are used.
 The walks counted here mirror the kernels' functions, and their results are checked
@@ -50,8 +53,9 @@ def _walk(src, i, prev, limit, candidates, cap, window, carried, kept, budget, c
     ``i + 1``) a step of ``segment_best_matches``; the rows it measures go to ``kept``.
     Counts into ``counts``: the links followed, the candidates found, the collisions
     skipped before the first one (or the chain's end), the bytes compared beyond the
-    keys, and those of them compared in the first ``budget`` links.  Returns
-    ``(length, offset)``."""
+    keys, those of them compared in the first ``budget`` links, and the steps the GPU's
+    comparison four bytes at a time (``page_words.common_length``) takes for them.
+    Returns ``(length, offset)``."""
     best_length = 0
     best_offset = 0
     found = 0
@@ -59,6 +63,7 @@ def _walk(src, i, prev, limit, candidates, cap, window, carried, kept, budget, c
     before_first = 0
     compared = 0
     compared_early = -1
+    word_steps = 0
     kept[:] = 0
     n_kept = 0
     j = prev[i]
@@ -88,11 +93,17 @@ def _walk(src, i, prev, limit, candidates, cap, window, carried, kept, budget, c
                     j = prev[j]
                     continue
             length = lz4.MIN_MATCH
-            while length < cap and i + length < limit:
+            end = min(cap, limit - i)
+            while length < end:
                 compared += 1
                 if src[j + length] != src[i + length]:
                     break
                 length += 1
+            # a step a word, up to the first that differs or reaches the end
+            if length < end:
+                word_steps += (length - lz4.MIN_MATCH) // 4 + 1
+            elif end > lz4.MIN_MATCH:
+                word_steps += (end - lz4.MIN_MATCH + 3) // 4
         if n_kept < KEPT:
             kept[n_kept, 0] = offset
             kept[n_kept, 1] = length
@@ -108,6 +119,7 @@ def _walk(src, i, prev, limit, candidates, cap, window, carried, kept, budget, c
     counts[2] = before_first
     counts[3] = compared
     counts[4] = compared if compared_early < 0 else compared_early
+    counts[5] = word_steps
     return best_length, best_offset
 
 
@@ -173,7 +185,7 @@ def count_links(pages, fmt, candidates=4, budget=4):
     segment = gpu_segment(pages.shape[1], margin)
     counted = {}
     for name, split in (("positions", 0), ("segments", segment)):
-        counts = np.zeros((pages.shape[0], positions, 5), np.int64)
+        counts = np.zeros((pages.shape[0], positions, 6), np.int64)
         lengths = np.zeros((pages.shape[0], positions), np.int32)
         offsets = np.zeros_like(lengths)
         _count(pages, margin, limit_back, cap, window, candidates, GPU_HASH_LOG, split,
@@ -182,14 +194,16 @@ def count_links(pages, fmt, candidates=4, budget=4):
         if not all(np.array_equal(a, b) for a, b in zip((lengths, offsets), expected)):
             raise AssertionError(f"{fmt}: the counted walk by {name} differs from the kernels'")
         counted[name] = counts
-    links, found, relink, compared, compared_early = (counted["positions"][..., k]
-                                                      for k in range(5))
+    links, found, relink, compared, compared_early, word_steps = (
+        counted["positions"][..., k] for k in range(6))
     unfinished = links > budget
     return dict(links=links.sum(axis=1), by_positions=lane_steps(links, 1),
                 by_segments=lane_steps(links, segment),
                 exact_chain=lane_steps(found, 1), exact_relink=lane_steps(relink, 1),
                 longest_walk=links.max(axis=1, initial=0),
                 compared=compared.sum(axis=1), compared_by_positions=lane_steps(compared, 1),
+                word_steps=word_steps.sum(axis=1),
+                word_steps_by_positions=lane_steps(word_steps, 1),
                 compared_segments=counted["segments"][..., 3].sum(axis=1),
                 compared_by_segments=lane_steps(counted["segments"][..., 3], segment),
                 two_passes_links=(lane_steps(np.minimum(links, budget), 1)
@@ -213,8 +227,9 @@ def main(argv=None):
     print("| pages | format | candidates | links | warps pay: by positions | by segments "
           "| exact chain + its relink | longest walk, median / max of pages "
           "| bytes compared by positions | warps pay | by segments | warps pay "
+          "| word steps by positions | warps pay "
           f"| two passes ({args.budget} links): links + bytes warps pay (positions listed) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for source in corpus_sources(args.corpus):
         for fmt, candidates in itertools.product(FORMATS, args.candidates):
             c = count_links(source.pages, fmt, candidates, args.budget)
@@ -226,6 +241,7 @@ def main(argv=None):
                   f"{np.median(c['longest_walk']):.0f} / {c['longest_walk'].max()} | "
                   f"{mean['compared']:.0f} | {mean['compared_by_positions']:.0f} | "
                   f"{mean['compared_segments']:.0f} | {mean['compared_by_segments']:.0f} | "
+                  f"{mean['word_steps']:.0f} | {mean['word_steps_by_positions']:.0f} | "
                   f"{mean['two_passes_links']:.0f} + {mean['two_passes_compared']:.0f} "
                   f"({mean['two_passes_listed']:.0f}) |",
                   flush=True)

@@ -14,7 +14,8 @@ bitmap of the positions that have a match.  What they share lives here:
 - ``find_best_matches``: phase 2, every position's best match and a bitmap of the
   positions that have one; by single positions (``lz4.best_match``) or, with
   ``segments``, a stretch of consecutive positions per thread
-  (``lz4.segment_best_matches``, one bitmap atomic per word).
+  (``lz4.segment_best_matches``, one bitmap atomic per word); by default their key
+  tests and byte loops read the page four bytes at a time (``page_words``).
 - ``segment_bounds``: a thread's stretch when the block splits a count (of an odd
   length, ``lz4.segment_stretch``).
 - ``walk``: phase 3, the greedy parse by warp 0, a chunk of the page per lane
@@ -48,7 +49,7 @@ import numba
 import numpy as np
 from numba import cuda, int32, int64, uint32, uint64
 
-from gpuacomp.kernels import lz4
+from gpuacomp.kernels import lz4, page_words
 from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
 from gpuacomp.kernels.retarget import compile_functions
 
@@ -88,15 +89,21 @@ else:
 
 
 @functools.lru_cache(maxsize=None)
-def build(threads, segments=False):
+def build(threads, segments=False, word_compare=True):
     """The helpers for blocks of ``threads`` threads (a power of two >= 32); phase 2 by
-    ``segments`` or by single positions (the same results, a different work split)."""
+    ``segments`` or by single positions (the same results, a different work split);
+    bytes compared four at a time (``page_words``: the page must sit in a uint32 buffer
+    of ``page_words.BUFFER_WORDS``, viewed as bytes) or one at a time."""
     if threads < 32 or threads & (threads - 1):
         raise ValueError(f"threads must be a power of two >= 32 (a whole warp), got {threads}")
     q1, q3 = RECORD_QUARTER, 3 * RECORD_QUARTER
-    search = compile_functions(
-        lz4, ("_same_key", "best_match", "_carried_length", "segment_best_matches",
-              "extend_match"), cuda.jit(device=True))
+    names = ("best_match", "_carried_length", "segment_best_matches", "extend_match")
+    if word_compare:
+        search = compile_functions(lz4, names, cuda.jit(device=True), uses=types.SimpleNamespace(
+            _same_key=page_words.same_key, _common_length=page_words.common_length))
+    else:
+        search = compile_functions(lz4, ("_same_key", "_common_length") + names,
+                                   cuda.jit(device=True))
     best_match = search.best_match
     segment_best_matches = search.segment_best_matches
     extend_match = search.extend_match

@@ -33,7 +33,7 @@ import functools
 import numpy as np
 from numba import cuda, int16, int32, int64, uint8, uint16, uint32
 
-from gpuacomp.kernels import cuda_block
+from gpuacomp.kernels import cuda_block, page_words
 from gpuacomp.kernels import deflate as decoder
 from gpuacomp.kernels import deflate_encode as encoder
 from gpuacomp.kernels import lz4
@@ -72,19 +72,19 @@ def device_functions():
 
 
 @functools.lru_cache(maxsize=None)
-def build_block(mode, threads=BLOCK_THREADS, segments=False):
+def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
     """``deflate_block_pages(pages, page_size, out, slot, lengths, max_candidates,
     last_phase)`` for ``mode`` (FIXED or DYNAMIC: a kernel each, so the fixed one
     carries nothing of the dynamic codes), launched as ``[n, threads]`` (a power of two
     >= 32): page ``p`` into ``out[p * slot:(p + 1) * slot]``, its length or -E2BIG into
-    ``lengths[p]``.  ``segments``: phase 2 by stretches of positions, as in
-    ``lz4_cuda.build``.
+    ``lengths[p]``.  ``segments``: phase 2 by stretches of positions, and
+    ``word_compare``: bytes compared four at a time, as in ``lz4_cuda.build``.
 
-    The thread count and ``segments`` change only the work split, never the bytes.
+    The thread count, ``segments`` and ``word_compare`` never change the bytes.
     ``last_phase`` is 4 for real work: timing runs that stop after phase 1, 2 or 3 show
     where a batch spends its time.
     """
-    block = cuda_block.build(threads, segments)
+    block = cuda_block.build(threads, segments, word_compare)
     _, encode = device_functions()
     match_field = encode.match_field
     distance_code = encode.distance_code
@@ -99,6 +99,7 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
     sequence_at = block.sequence_at
     sequence_end = block.sequence_end
     page_capacity = GPU_MAX_PAGE_SIZE
+    page_buffer_words = page_words.BUFFER_WORDS
     key_margin = encoder.MIN_MATCH - 1
     q2, q3 = 2 * RECORD_QUARTER, 3 * RECORD_QUARTER
     table_shape = (encoder.TABLE_ROWS, encoder.TABLE_WIDTH)
@@ -151,7 +152,7 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False):
         dst = out[p * slot:(p + 1) * slot]
         tid = cuda.threadIdx.x
         n = page_size
-        src = cuda.shared.array(page_capacity, uint8)
+        src = cuda.shared.array(page_buffer_words, uint32).view(np.uint8)
         # The chain, then the literal bits before each position (< 15 * 4096: uint16).
         prev = cuda.shared.array(page_capacity, int16)
         prefix = prev.view(np.uint16)

@@ -587,4 +587,4 @@ CODEC_FUNCTIONS = (
     "_write_dynamic_header", "encode_page", "plan_block", "write_block_header",
 )
 # The functions of kernels/lz4.py these call: compile those first and pass them as ``uses``.
-USES = ("best_match", "_same_key")
+USES = ("best_match", "_same_key", "_common_length")

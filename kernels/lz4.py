@@ -140,10 +140,7 @@ def best_match(src, i, prev, match_end_limit, max_candidates, cap, window):
                                     or src[j + best_length] != src[i + best_length]):
                 j = prev[j]
                 continue
-            length = MIN_MATCH
-            while (length < cap and i + length < match_end_limit
-                   and src[j + length] == src[i + length]):
-                length += 1
+            length = _common_length(src, i, j, MIN_MATCH, cap, match_end_limit)
             if length > best_length:
                 best_length = length
                 best_offset = i - j
@@ -207,10 +204,7 @@ def segment_best_matches(src, first, last, prev, match_end_limit, max_candidates
                     j = prev[j]
                     continue  # cannot beat the best (best_match's test)
                 else:
-                    length = MIN_MATCH
-                    while (length < cap and i + length < match_end_limit
-                           and src[j + length] == src[i + length]):
-                        length += 1
+                    length = _common_length(src, i, j, MIN_MATCH, cap, match_end_limit)
                 entry = np.int32(np.int64(offset) | (length << 16))  # (the simulator: int16)
                 if kept == 0:
                     f0 = entry
@@ -242,7 +236,15 @@ def segment_stretch(count, threads):
 
 def extend_match(src, i, j, length, match_end_limit):
     """Extend a match of ``length`` bytes between ``i`` and ``j < i`` as far as it goes."""
-    while i + length < match_end_limit and src[j + length] == src[i + length]:
+    return _common_length(src, i, j, length, match_end_limit, match_end_limit)
+
+
+def _common_length(src, i, j, length, cap, match_end_limit):
+    """The first ``k >= length`` where ``src[j + k] != src[i + k]``, at most ``cap`` and
+    at most ``match_end_limit - i`` (the first ``length`` bytes are known to be equal).
+    The GPU kernels put a version that compares four bytes at a time in its place."""
+    while (length < cap and i + length < match_end_limit
+           and src[j + length] == src[i + length]):
         length += 1
     return length
 
@@ -454,7 +456,7 @@ def decode_block(src, slen, dst, cap):
 
 CODEC_FUNCTIONS = (
     "_length_field_size", "_write_length", "sequence_size", "write_sequence", "_same_key",
-    "best_match", "_carried_length", "segment_best_matches", "extend_match", "encode_page",
-    "hash_chain", "link_positions", "_read_length", "_match_fits", "parse_sequence",
-    "decode_block",
+    "_common_length", "best_match", "_carried_length", "segment_best_matches", "extend_match",
+    "encode_page", "hash_chain", "link_positions", "_read_length", "_match_fits",
+    "parse_sequence", "decode_block",
 )

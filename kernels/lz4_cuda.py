@@ -7,10 +7,11 @@ the work, in four phases separated by barriers:
    (``cuda_block.link_chain``); the head table lives in the offsets buffer, which
    phase 2 fills.
 2. **Best matches.**  Every position chooses its candidate in parallel with the shared
-   ``best_match`` (lengths compared up to ``SELECT_CAP``, as the parse defines); positions
-   with a match set a bit in a shared bitmap.  With ``segments`` each thread takes a
-   stretch of consecutive positions instead and runs ``segment_best_matches`` over it,
-   which gets the same results from far fewer byte comparisons.
+   ``best_match`` (lengths compared up to ``SELECT_CAP``, as the parse defines, four
+   bytes at a time: ``kernels/page_words.py``); positions with a match set a bit in a
+   shared bitmap.  With ``segments`` each thread takes a stretch of consecutive
+   positions instead and runs ``segment_best_matches`` over it, which gets the same
+   results from far fewer byte comparisons.
 3. **Walk.**  Warp 0 follows the greedy parse (``cuda_block.walk``: each lane a chunk
    of the page, settling it again while its entry changes), jumping over literal runs
    with the bitmap and extending the matches that reached the cap (a cap at a time
@@ -39,7 +40,7 @@ import functools
 import numpy as np
 from numba import cuda, int16, int32, int64, uint8, uint16, uint32
 
-from gpuacomp.kernels import cuda_block
+from gpuacomp.kernels import cuda_block, page_words
 from gpuacomp.kernels import lz4 as codec
 from gpuacomp.kernels.cuda_block import BITMAP_WORDS, LONG_LITERALS, RECORD_QUARTER
 from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
@@ -50,15 +51,16 @@ DECODE_WARPS = 4  # pages per block of the warp decoder, a warp each
 
 
 @functools.lru_cache(maxsize=None)
-def build(threads=256, max_registers=None, segments=False):
+def build(threads=256, max_registers=None, segments=False, word_compare=True):
     """Compile the kernels: ``threads`` per block to compress a page (a power of two >= 32),
     with at most ``max_registers`` per thread (None: the compiler's choice); phase 2 by
     ``segments`` (a stretch of consecutive positions per thread, carrying lengths from
-    one position to the one before) or by single positions.
+    one position to the one before) or by single positions; bytes compared four at a
+    time (``word_compare``, ``kernels/page_words.py``) or one at a time.
 
-    These change only the work split and occupancy, never the bytes.
+    These change only the work split, the instructions and occupancy, never the bytes.
     """
-    block = cuda_block.build(threads, segments)  # checks threads
+    block = cuda_block.build(threads, segments, word_compare)  # checks threads
     link_chain = block.link_chain
     find_best_matches = block.find_best_matches
     walk = block.walk
@@ -76,6 +78,7 @@ def build(threads=256, max_registers=None, segments=False):
     length_field_size = lz4._length_field_size
     decode_block = lz4.decode_block
     page_capacity = GPU_MAX_PAGE_SIZE
+    page_buffer_words = page_words.BUFFER_WORDS
     words = BITMAP_WORDS
     start_margin = codec.MATCH_START_MARGIN
     last_literals = codec.LAST_LITERALS
@@ -95,7 +98,7 @@ def build(threads=256, max_registers=None, segments=False):
         dst = out[p * slot:(p + 1) * slot]
         tid = cuda.threadIdx.x
         # 26 KB in all, so that more pages share an SM (see cuda_block).
-        src = cuda.shared.array(page_capacity, uint8)
+        src = cuda.shared.array(page_buffer_words, uint32).view(np.uint8)
         # The chain in phases 1 and 2, then the walk's records (cuda_block's layout).
         prev = cuda.shared.array(page_capacity, int16)
         records = prev.view(np.uint16)

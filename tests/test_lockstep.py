@@ -36,6 +36,11 @@ def test_a_zero_page_follows_one_link_a_position():
         return min(64, PAGE - 5 - i) - 4
 
     assert c["compared"].tolist() == [sum(compared(i) for i in range(1, POSITIONS))]
+    # four bytes a step, the last one partial where the end limit cuts it
+    assert c["word_steps"].tolist() == [sum(-(-compared(i) // 4) for i in range(1, POSITIONS))]
+    assert c["word_steps_by_positions"].tolist() == [
+        32 * sum(max(-(-compared(i) // 4) for i in range(base, min(base + 32, POSITIONS)))
+                 for base in range(0, POSITIONS, 32))]
     tops = [min(start + 16, POSITIONS - 1) for start in range(0, POSITIONS, 17)]
     assert c["compared_segments"].tolist() == [sum(compared(i) for i in tops)]
 

@@ -56,14 +56,15 @@ def _configured(kernel, grid, block, stream):
 class LZ4Kernels:
     """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress;
     to decompress, a thread per page, or with ``warp_decoder`` a warp per page
-    (``lz4_cuda.build_warp_decoder``).  ``segments``: the compress kernel's phase 2 by
-    stretches of positions (``lz4_cuda.build``).  None of these change the bytes."""
+    (``lz4_cuda.build_warp_decoder``).  ``segments`` and ``word_compare``: the compress
+    kernel's phase 2 by stretches of positions, and its bytes compared four at a time
+    (``lz4_cuda.build``).  None of these change the bytes."""
 
     def __init__(self, threads_per_block, max_registers=None, segments=False,
-                 warp_decoder=False):
+                 warp_decoder=False, word_compare=True):
         self.threads_per_block = threads_per_block
         self.compress_kernel, self.decompress_kernel = lz4_cuda.build(
-            threads_per_block, max_registers, segments)
+            threads_per_block, max_registers, segments, word_compare)
         self._pages_per_decode_block = 0  # a thread per page
         if warp_decoder:
             self.decompress_kernel, self._pages_per_decode_block = (
@@ -90,9 +91,11 @@ class DeflateKernels:
     default each mode takes the one that measured faster on an H100 (bench/RESULTS.md):
     the block for the fixed codes, the thread for the dynamic ones, whose per-page code
     construction is serial either way and in a block runs on one thread of 256.
-    ``segments``: the block kernel's phase 2 by stretches of positions (same bytes)."""
+    ``segments`` and ``word_compare``: the block kernel's phase 2 by stretches of
+    positions, and its bytes compared four at a time (same bytes)."""
 
-    def __init__(self, mode, threads_per_block, per_page_threads=None, segments=False):
+    def __init__(self, mode, threads_per_block, per_page_threads=None, segments=False,
+                 word_compare=True):
         from gpuacomp.kernels import deflate_cuda, deflate_encode
 
         self.mode = deflate_encode.MODES[mode]
@@ -105,7 +108,7 @@ class DeflateKernels:
             self.compress_kernel = per_page_kernel
         else:
             self.compress_kernel = deflate_cuda.build_block(self.mode, threads_per_block,
-                                                            segments)
+                                                            segments, word_compare)
         self._per_page = deflate_cuda.THREADS
 
     def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates):
