@@ -208,22 +208,27 @@ def check_speed(cp, gpu, cpu, pages, quick):
     from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
     dev = cp.asarray(pages[:sizes[0]])
     reference = gpu.accelerator._backend.compress(dev, gpu._slot, gpu.candidates)
-    # The default (bytes compared four at a time), then one at a time (the kernel before
-    # kernels/page_words.py); phase 2 by single positions and by segments, side by side;
-    # the default at 32 registers as well, which lets 8 blocks of 256 threads share an SM
-    # where the compiler's 40 let 6 (bench/ptx_check.py gives each kernel's blocks).
-    for threads, segments, registers, words in (
-            (256, False, None, True), (256, False, None, False), (128, False, None, True),
-            (512, False, None, True), (1024, False, None, True), (256, False, 32, True),
-            (256, True, None, True), (256, True, 40, True), (128, True, None, True)):
+    # The default (bytes compared four at a time, a 13-bit chain), then with bytes
+    # compared one at a time, then also with the 12-bit chain (the kernel of run 9);
+    # phase 2 by single positions and by segments, side by side; the default at 32
+    # registers as well, which lets 7 blocks of 256 threads share an SM where the
+    # compiler's 40 let 6 (bench/ptx_check.py gives each kernel's blocks).
+    for threads, segments, registers, words, hash_bits in (
+            (256, False, None, True, None), (256, False, None, False, None),
+            (256, False, None, False, 12), (256, False, None, True, 12),
+            (128, False, None, True, None), (512, False, None, True, None),
+            (1024, False, None, True, None), (256, False, 32, True, None),
+            (256, True, None, True, None), (256, True, 40, True, None),
+            (128, True, None, True, None)):
         variant = GPUBackend(kernels=LZ4Kernels(threads, registers, segments=segments,
-                                                word_compare=words))
+                                                word_compare=words, hash_bits=hash_bits))
         seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
         data, lengths = variant.compress(dev, gpu._slot, gpu.candidates)
         same = resident_bytes_equal(cp, (data, lengths), reference, gpu._slot)
         name = (f"resident_{sizes[0]}_threads_{threads}" + ("_segments" if segments else "")
                 + (f"_registers_{registers}" if registers else "")
-                + ("" if words else "_bytewise"))
+                + ("" if words else "_bytewise")
+                + (f"_hash_{hash_bits}" if hash_bits else ""))
         out[name] = dict(GBps=dev.nbytes / seconds / 1e9, same_bytes_as_default=same,
                          **kernel_usage(variant.kernels.compress_kernel))
         out["all_ok"] = out.get("all_ok", True) and same

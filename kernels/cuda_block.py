@@ -5,7 +5,7 @@ of every position, each position's best match in parallel, then a greedy walk ov
 bitmap of the positions that have a match.  What they share lives here:
 
 - ``link_chain``: the chain.  The block hashes every position, then warp 0 links them a
-  warp-width of positions at a time, in order: lanes with the same 12-bit hash of their
+  warp-width of positions at a time, in order: lanes with the same 13-bit hash of their
   4-byte key find each other with one ``match_any_sync``, link to the nearest earlier
   lane of their group, and the group's first lane links to (and updates) a head
   table.  Each position links to the previous position with the same hash, the CPU's
@@ -34,8 +34,8 @@ bitmap of the positions that have a match.  What they share lives here:
 
 Shared memory decides how many pages an SM holds at once, and the serial phases (the
 chain, the walk) leave a block's other warps idle, so a kernel keeps only what a phase
-needs and lends its buffers out between phases: ``link_chain``'s head table is 16-bit,
-the size of the per-position offsets that phase 2 writes afterwards.
+needs and lends its buffers out between phases: ``link_chain``'s head table (16-bit
+entries) lives in the buffer of the best matches, which phase 2 writes afterwards.
 
 The simulator has no warp intrinsics: there a block barrier and a scan of the lanes'
 values stand in for ``syncwarp`` and ``match_any_sync`` (all threads take part, as
@@ -54,8 +54,9 @@ from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
 from gpuacomp.kernels.retarget import compile_functions
 
 SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
-HASH_BITS = 12
-HASH_ENTRIES = 1 << HASH_BITS  # the head table: a uint16 buffer of a page's positions
+# The chain's hash: a 13-bit one, where 12 bits made warps pay 28% and 20% more links on
+# the memory pages, walking through common keys' chains (bench/lockstep.py).
+HASH_BITS = 13
 EMPTY = np.uint16(0xFFFF)
 NO_MORE = 1 << 30
 BITMAP_WORDS = GPU_MAX_PAGE_SIZE // 32
@@ -89,14 +90,16 @@ else:
 
 
 @functools.lru_cache(maxsize=None)
-def build(threads, segments=False, word_compare=True):
+def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS):
     """The helpers for blocks of ``threads`` threads (a power of two >= 32); phase 2 by
     ``segments`` or by single positions (the same results, a different work split);
     bytes compared four at a time (``page_words``: the page must sit in a uint32 buffer
-    of ``page_words.BUFFER_WORDS``, viewed as bytes) or one at a time."""
+    of ``page_words.BUFFER_WORDS``, viewed as bytes) or one at a time; the chain's hash
+    of ``hash_bits`` (its head table holds ``1 << hash_bits`` uint16 entries)."""
     if threads < 32 or threads & (threads - 1):
         raise ValueError(f"threads must be a power of two >= 32 (a whole warp), got {threads}")
     q1, q3 = RECORD_QUARTER, 3 * RECORD_QUARTER
+    hash_entries = 1 << hash_bits
     names = ("best_match", "_carried_length", "segment_best_matches", "extend_match")
     if word_compare:
         search = compile_functions(lz4, names, cuda.jit(device=True), uses=types.SimpleNamespace(
@@ -113,13 +116,13 @@ def build(threads, segments=False, word_compare=True):
     def hash_key(src, i):
         key = (uint64(src[i]) | (uint64(src[i + 1]) << 8) | (uint64(src[i + 2]) << 16)
                | (uint64(src[i + 3]) << 24))
-        return int64(((key * uint64(2654435761)) & uint64(0xFFFFFFFF)) >> (32 - HASH_BITS))
+        return int64(((key * uint64(2654435761)) & uint64(0xFFFFFFFF)) >> (32 - hash_bits))
 
     @cuda.jit(device=True)
     def link_chain(src, starts, head, prev, lane_hash, tid):
         """Link ``prev[i]`` for every ``i < starts`` (the block's threads all call this;
-        ``head`` is a uint16 workspace of ``HASH_ENTRIES``, ``lane_hash`` of 32)."""
-        for h in range(tid, HASH_ENTRIES, threads):
+        ``head`` is a uint16 workspace of ``1 << hash_bits``, ``lane_hash`` of 32)."""
+        for h in range(tid, hash_entries, threads):
             head[h] = EMPTY
         # The whole block hashes every position first, into the link's own entry: the
         # ordered rounds below then read one entry where they would read four bytes.
@@ -130,7 +133,7 @@ def build(threads, segments=False, word_compare=True):
             for base in range(0, starts, 32):
                 i = base + tid
                 active = tid < 32 and i < starts
-                h = int32(prev[i]) if active else HASH_ENTRIES + tid  # unique filler
+                h = int32(prev[i]) if active else hash_entries + tid  # unique filler
                 if SIMULATOR:  # its match_any stand-in reads the lanes' values
                     if tid < 32:
                         lane_hash[tid] = h

@@ -84,6 +84,8 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
     ``last_phase`` is 4 for real work: timing runs that stop after phase 1, 2 or 3 show
     where a batch spends its time.
     """
+    if 1 << cuda_block.HASH_BITS > 2 * GPU_MAX_PAGE_SIZE:
+        raise ValueError("the chain's head table must fit the best matches' buffer")
     block = cuda_block.build(threads, segments, word_compare)
     _, encode = device_functions()
     match_field = encode.match_field
@@ -156,8 +158,8 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
         # The chain, then the literal bits before each position (< 15 * 4096: uint16).
         prev = cuda.shared.array(page_capacity, int16)
         prefix = prev.view(np.uint16)
-        # The best matches (the head table in the distances' half until phase 2), then
-        # the symbol counts and scan workspace in the lengths' half.
+        # The chain's head table until phase 2, then the best matches, then the symbol
+        # counts and scan workspace in the lengths' half.
         best = cuda.shared.array(page_capacity, uint32)
         match_length = best.view(np.uint16)[:page_capacity]
         match_distance = best.view(np.uint16)[page_capacity:]
@@ -187,7 +189,7 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
         starts = n - key_margin
         if starts > 1:
             # Phases 1 and 2: the chain, then every position's best match.
-            link_chain(src, starts, match_distance, prev, lanes, tid)
+            link_chain(src, starts, best.view(np.uint16), prev, lanes, tid)
             find_best_matches(src, starts if last_phase >= 2 else 0, prev, n, max_candidates,
                               MAX_MATCH, WINDOW, match_length, match_distance, bits, tid)
             cuda.syncthreads()

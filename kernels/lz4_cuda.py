@@ -4,8 +4,8 @@ Compression produces the parse of ``kernels/lz4.py`` with the block's threads sh
 the work, in four phases separated by barriers:
 
 1. **Chain.**  Warp 0 links every position to the previous one with the same hash
-   (``cuda_block.link_chain``); the head table lives in the offsets buffer, which
-   phase 2 fills.
+   (``cuda_block.link_chain``); the head table lives in the buffer of the best matches,
+   which phase 2 fills.
 2. **Best matches.**  Every position chooses its candidate in parallel with the shared
    ``best_match`` (lengths compared up to ``SELECT_CAP``, as the parse defines, four
    bytes at a time: ``kernels/page_words.py``); positions with a match set a bit in a
@@ -51,16 +51,18 @@ DECODE_WARPS = 4  # pages per block of the warp decoder, a warp each
 
 
 @functools.lru_cache(maxsize=None)
-def build(threads=256, max_registers=None, segments=False, word_compare=True):
+def build(threads=256, max_registers=None, segments=False, word_compare=True,
+          hash_bits=cuda_block.HASH_BITS):
     """Compile the kernels: ``threads`` per block to compress a page (a power of two >= 32),
     with at most ``max_registers`` per thread (None: the compiler's choice); phase 2 by
     ``segments`` (a stretch of consecutive positions per thread, carrying lengths from
     one position to the one before) or by single positions; bytes compared four at a
-    time (``word_compare``, ``kernels/page_words.py``) or one at a time.
+    time (``word_compare``, ``kernels/page_words.py``) or one at a time; the chain's
+    hash of ``hash_bits``.
 
     These change only the work split, the instructions and occupancy, never the bytes.
     """
-    block = cuda_block.build(threads, segments, word_compare)  # checks threads
+    block = cuda_block.build(threads, segments, word_compare, hash_bits)  # checks threads
     link_chain = block.link_chain
     find_best_matches = block.find_best_matches
     walk = block.walk
@@ -79,6 +81,8 @@ def build(threads=256, max_registers=None, segments=False, word_compare=True):
     decode_block = lz4.decode_block
     page_capacity = GPU_MAX_PAGE_SIZE
     page_buffer_words = page_words.BUFFER_WORDS
+    # a head table, or a uint16 offset and a uint8 length a position
+    best_entries = max(1 << hash_bits, page_capacity * 3 // 2)
     words = BITMAP_WORDS
     start_margin = codec.MATCH_START_MARGIN
     last_literals = codec.LAST_LITERALS
@@ -97,14 +101,15 @@ def build(threads=256, max_registers=None, segments=False, word_compare=True):
         page = pages[p]
         dst = out[p * slot:(p + 1) * slot]
         tid = cuda.threadIdx.x
-        # 26 KB in all, so that more pages share an SM (see cuda_block).
+        # 30 KB in all, so that more pages share an SM (see cuda_block).
         src = cuda.shared.array(page_buffer_words, uint32).view(np.uint8)
         # The chain in phases 1 and 2, then the walk's records (cuda_block's layout).
         prev = cuda.shared.array(page_capacity, int16)
         records = prev.view(np.uint16)
-        short_length = cuda.shared.array(page_capacity, uint8)
-        # The chain's head table in phase 1, then each position's best offset.
-        short_offset = cuda.shared.array(page_capacity, uint16)
+        # The chain's head table in phase 1, then each position's best offset and length.
+        best = cuda.shared.array(best_entries, uint16)
+        short_offset = best[:page_capacity]
+        short_length = best[page_capacity:page_capacity + page_capacity // 2].view(np.uint8)
         bits = cuda.shared.array(words, uint32)
         path = cuda.shared.array(words, uint32)
         walk_state = cuda.shared.array(4, int32)  # result, matches, long runs, walk's flag
@@ -120,7 +125,7 @@ def build(threads=256, max_registers=None, segments=False, word_compare=True):
         end_limit = page_size - last_literals
         if starts > 1:
             # Phase 1: the hash chain.
-            link_chain(src, starts, short_offset, prev, lanes, tid)
+            link_chain(src, starts, best, prev, lanes, tid)
             # Phase 2: every position's best match, measured up to the cap.
             find_best_matches(src, starts if last_phase >= 2 else 0, prev, end_limit,
                               max_candidates, select_cap, page_capacity, short_length,

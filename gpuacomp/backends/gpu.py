@@ -56,15 +56,17 @@ def _configured(kernel, grid, block, stream):
 class LZ4Kernels:
     """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress;
     to decompress, a thread per page, or with ``warp_decoder`` a warp per page
-    (``lz4_cuda.build_warp_decoder``).  ``segments`` and ``word_compare``: the compress
-    kernel's phase 2 by stretches of positions, and its bytes compared four at a time
-    (``lz4_cuda.build``).  None of these change the bytes."""
+    (``lz4_cuda.build_warp_decoder``).  ``segments``, ``word_compare`` and
+    ``hash_bits``: the compress kernel's phase 2 by stretches of positions, its bytes
+    compared four at a time, its chain's hash (``lz4_cuda.build``; None: the default).
+    None of these change the bytes."""
 
     def __init__(self, threads_per_block, max_registers=None, segments=False,
-                 warp_decoder=False, word_compare=True):
+                 warp_decoder=False, word_compare=True, hash_bits=None):
         self.threads_per_block = threads_per_block
+        options = {} if hash_bits is None else {"hash_bits": hash_bits}
         self.compress_kernel, self.decompress_kernel = lz4_cuda.build(
-            threads_per_block, max_registers, segments, word_compare)
+            threads_per_block, max_registers, segments, word_compare, **options)
         self._pages_per_decode_block = 0  # a thread per page
         if warp_decoder:
             self.decompress_kernel, self._pages_per_decode_block = (
