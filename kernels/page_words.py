@@ -1,10 +1,10 @@
 """Byte comparisons four at a time on a page in shared memory, for the block kernels.
 
 Phase 2 of the block-per-page kernels is ``lz4.best_match`` at every position: a key
-test per chain link and a byte loop per candidate.  Compiled bytewise for sm_90 (ptxas
-13.5), each byte compared costs two shared-memory loads and 26 instructions (64-bit
-index arithmetic, numba's wraparound of negative indices, three loop conditions), and a
-key test that passes seven loads.  Here the page is read a 32-bit word at a time: a word
+test per chain link and a byte loop per candidate.  Compiled bytewise for sm_90
+(``python -m bench.sass_blocks``), each byte compared costs two shared-memory loads and
+23 instructions (64-bit index arithmetic, numba's wraparound of negative indices, three
+loop conditions), and a key test that passes seven loads.  Here the page is read a 32-bit word at a time: a word
 at any byte offset is two aligned loads and a funnel shift, and a comparison loads one
 new word per side a step, so four bytes cost two loads and 17 instructions, and a key
 test two loads (the position's own key is loaded once).  The first differing byte comes
