@@ -21,7 +21,6 @@ import tempfile
 from bench.ptx_check import compute_capability, find_ptxas, unavailable_reason
 
 THREADS = 256
-CANDIDATES = 4
 
 
 def phase2_kernel(word_compare):
