@@ -24,7 +24,7 @@ one core; this counts it, per page, for links followed and for bytes compared:
 - **word steps** (by positions): the byte comparisons as the kernels make them by
   default, four bytes a step (``kernels/page_words.py``).
 
-The GPU's chain (a 13-bit hash) and its split of a page among 256 threads are used.
+The GPU's chain (a 12-bit hash) and its split of a page among 256 threads are used.
 The walks counted here mirror the kernels' functions, and their results are checked
 against them at every position.  Pages: the project's default pages, or ``--corpus``
 files or directories (cut into 4096-byte pages).

@@ -6,7 +6,7 @@ its positions) or by segments (each thread runs ``segment_best_matches`` over a 
 of consecutive positions, carrying lengths from one position to the one before).  Both
 give the same results (checked here on every page, and in ``tests/test_best_matches.py``).
 
-This runs both on the CPU, with the GPU's chain (13-bit hash) and the GPU's split of a
+This runs both on the CPU, with the GPU's chain (12-bit hash) and the GPU's split of a
 page among 256 threads, and reports milliseconds per 1000 pages for LZ4's parameters
 (matches compared up to 64 bytes) and IAA deflate's (up to 258 bytes, 4 KiB back); the
 chain alone (no candidates) is timed too and taken off.  The time of one core is a
@@ -32,7 +32,7 @@ from gpuacomp.kernels.lz4 import (LAST_LITERALS, MATCH_START_MARGIN, MAX_PAGE_SI
 best_match = lz4.best_match
 segment_best_matches = lz4.segment_best_matches
 
-GPU_HASH_LOG = 13  # cuda_block.HASH_BITS (not imported: that module needs numba.cuda)
+GPU_HASH_LOG = 12  # cuda_block.HASH_BITS (not imported: that module needs numba.cuda)
 GPU_THREADS = 256  # threads per page of the block kernels
 
 # positions without a key before the end, match end limit before the end, cap, window

@@ -5,7 +5,7 @@ of every position, each position's best match in parallel, then a greedy walk ov
 bitmap of the positions that have a match.  What they share lives here:
 
 - ``link_chain``: the chain.  The block hashes every position, then warp 0 links them a
-  warp-width of positions at a time, in order: lanes with the same 13-bit hash of their
+  warp-width of positions at a time, in order: lanes with the same 12-bit hash of their
   4-byte key find each other with one ``match_any_sync``, link to the nearest earlier
   lane of their group, and the group's first lane links to (and updates) a head
   table.  Each position links to the previous position with the same hash, the CPU's
@@ -54,9 +54,11 @@ from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
 from gpuacomp.kernels.retarget import compile_functions
 
 SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
-# The chain's hash: a 13-bit one, where 12 bits made warps pay 28% and 20% more links on
-# the memory pages, walking through common keys' chains (bench/lockstep.py).
-HASH_BITS = 13
+# The chain's hash.  13 bits make warps pay 28% and 20% fewer links on the memory pages
+# (bench/lockstep.py) and fit the kernels' buffers (``hash_bits=13``), but under them the
+# CUDA simulator tier ran 13-14 minutes instead of 4-6 (cause not found): not the default
+# until a GPU has timed both.
+HASH_BITS = 12
 EMPTY = np.uint16(0xFFFF)
 NO_MORE = 1 << 30
 BITMAP_WORDS = GPU_MAX_PAGE_SIZE // 32

@@ -101,7 +101,7 @@ def build(threads=256, max_registers=None, segments=False, word_compare=True,
         page = pages[p]
         dst = out[p * slot:(p + 1) * slot]
         tid = cuda.threadIdx.x
-        # 30 KB in all, so that more pages share an SM (see cuda_block).
+        # 26 KB in all (30 KB with a 13-bit chain), so that more pages share an SM.
         src = cuda.shared.array(page_buffer_words, uint32).view(np.uint8)
         # The chain in phases 1 and 2, then the walk's records (cuda_block's layout).
         prev = cuda.shared.array(page_capacity, int16)
