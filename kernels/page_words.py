@@ -4,11 +4,12 @@ Phase 2 of the block-per-page kernels is ``lz4.best_match`` at every position: a
 test per chain link and a byte loop per candidate.  Compiled bytewise for sm_90
 (``python -m bench.sass_blocks``), each byte compared costs two shared-memory loads and
 23 instructions (64-bit index arithmetic, numba's wraparound of negative indices, three
-loop conditions), and a key test that passes seven loads.  Here the page is read a 32-bit word at a time: a word
-at any byte offset is two aligned loads and a funnel shift, and a comparison loads one
-new word per side a step, so four bytes cost two loads and 17 instructions, and a key
-test two loads (the position's own key is loaded once).  The first differing byte comes
-from the lowest set bit of the two words' XOR (a word's bytes are little-endian).
+loop conditions), and a key test that passes seven loads.  Here the page is read a
+32-bit word at a time: a word at any byte offset is two aligned loads and a funnel
+shift, and a comparison loads one new word per side a step, so four bytes cost two loads
+and 17 instructions, and a key test two loads (the position's own key is loaded once).
+The first differing byte comes from the lowest set bit of the two words' XOR (a word's
+bytes are little-endian).
 
 ``same_key`` and ``common_length`` take ``lz4._same_key``'s and ``lz4._common_length``'s
 places (``cuda_block`` compiles the search functions with these instead) and return the
