@@ -6,13 +6,13 @@ Sections: environment; correctness (GPU bytes == CPU bytes at several batch size
 round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our speed
 (device-resident and host-to-host; the compress kernel's variants side by side: threads
 per page, phase 2 by positions or by segments, bytes compared four at a time or one at a
-time, a register cap, with phase times; the
-decoder by thread and by warp; an 8-page batch's latency layer by layer, from the
+time, the walk over hash collisions, the chain's hash bits, a register cap, with phase
+times; the decoder by thread and by warp; an 8-page batch's latency layer by layer, from the
 kernel alone (and its phases) to ``Compressor.compress`` of host pages); the acomp
 facade streaming against a direct batch; the zswap workload batched and sequential;
 nvCOMP LZ4 on the same pages; IAA's deflate (both drivers: GPU bytes == CPU bytes,
-speed; the fixed-code kernel by positions, bytewise and by segments) beside nvCOMP's
-Deflate.
+speed) beside nvCOMP's Deflate; the deflate kernels' variants (the fixed-code kernel by
+positions, bytewise and by segments; each mode's block and thread per page).
 Prints a short table last; writes details as JSON to $OUT/gpu_check.json when $OUT is set.
 """
 
@@ -208,33 +208,36 @@ def check_speed(cp, gpu, cpu, pages, quick):
     from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
     dev = cp.asarray(pages[:sizes[0]])
     reference = gpu.accelerator._backend.compress(dev, gpu._slot, gpu.candidates)
-    # The default (bytes compared four at a time, a 12-bit chain), then with bytes
-    # compared one at a time (the kernel of run 9), then both with a 13-bit chain;
-    # phase 2 by single positions and by segments, side by side; the default at 32
-    # registers as well, which lets 8 blocks of 256 threads share an SM where the
-    # compiler's 40 let 6 (bench/ptx_check.py gives each kernel's blocks).
-    for threads, segments, registers, words, hash_bits in (
-            (256, False, None, True, None), (256, False, None, False, None),
-            (256, False, None, False, 13), (256, False, None, True, 13),
-            (128, False, None, True, None), (512, False, None, True, None),
-            (1024, False, None, True, None), (256, False, 32, True, None),
-            (256, True, None, True, None), (256, True, 40, True, None),
-            (128, True, None, True, None)):
-        variant = GPUBackend(kernels=LZ4Kernels(threads, registers, segments=segments,
-                                                word_compare=words, hash_bits=hash_bits))
-        seconds, _, _ = device_time(cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
-        data, lengths = variant.compress(dev, gpu._slot, gpu.candidates)
-        same = resident_bytes_equal(cp, (data, lengths), reference, gpu._slot)
-        name = (f"resident_{sizes[0]}_threads_{threads}" + ("_segments" if segments else "")
-                + (f"_registers_{registers}" if registers else "")
-                + ("" if words else "_bytewise")
-                + (f"_hash_{hash_bits}" if hash_bits else ""))
-        out[name] = dict(GBps=dev.nbytes / seconds / 1e9, same_bytes_as_default=same,
-                         **kernel_usage(variant.kernels.compress_kernel))
+    # The default, then each of its options changed, alone or two together: no register
+    # cap (the compiler's choice: 48 registers in run 11, 5 blocks of 256 threads an SM
+    # against 8 at the default 32), a cap of 40, the search of lz4.best_match (some 37
+    # instructions a hash collision against 13: run 10's kernel), bytes compared one at
+    # a time (as in run 9), the chain's 13-bit hash, 128 threads a page, phase 2 by
+    # segments.
+    variants = (dict(), dict(max_registers=None), dict(max_registers=40),
+                dict(max_registers=None, tight_links=False),
+                dict(max_registers=None, word_compare=False), dict(hash_bits=13),
+                dict(threads_per_block=128), dict(threads_per_block=128, max_registers=None),
+                dict(segments=True))
+    for options in variants:
+        options = {"threads_per_block": 256, **options}
+        name = f"resident_{sizes[0]}" + "".join(
+            f"_{key}_{value}" for key, value in options.items())
+        try:
+            variant = GPUBackend(kernels=LZ4Kernels(**options))
+            seconds, _, _ = device_time(
+                cp, lambda: variant.compress(dev, gpu._slot, gpu.candidates))
+            data, lengths = variant.compress(dev, gpu._slot, gpu.candidates)
+            same = resident_bytes_equal(cp, (data, lengths), reference, gpu._slot)
+            out[name] = dict(GBps=dev.nbytes / seconds / 1e9, same_bytes_as_default=same,
+                             **kernel_usage(variant.kernels.compress_kernel))
+            if options["threads_per_block"] == 256:
+                phases = phase_times(cp, variant, dev, gpu._slot, gpu.candidates)
+                out.update({f"{name}_phase_1_to_{k}_ms": ms for k, ms in phases.items()})
+        except Exception as exc:  # one broken variant must not hide the others' figures
+            out[name] = dict(error=repr(exc)[:300])
+            same = False
         out["all_ok"] = out.get("all_ok", True) and same
-        if threads == 256:
-            phases = phase_times(cp, variant, dev, gpu._slot, gpu.candidates)
-            out.update({f"{name}_phase_1_to_{k}_ms": ms for k, ms in phases.items()})
         report(name, out[name])
     # The decoders side by side: a thread per page (the default) and a warp per page.
     batch = gpu.compress(dev)
@@ -435,12 +438,11 @@ def resident_bytes_equal(cp, a, b, slot):
 
 
 def check_deflate(cp, pages, quick):
-    """Both IAA deflate drivers: GPU bytes == CPU bytes, zlib decodes them, speed; the
-    fixed-code kernel's variants and phases; nvCOMP's Deflate at 4 KiB chunks."""
+    """Both IAA deflate drivers: GPU bytes == CPU bytes, zlib decodes them, speed;
+    nvCOMP's Deflate at 4 KiB chunks."""
     import zlib
 
     import gpuacomp
-    from gpuacomp.backends.gpu import DeflateKernels, GPUBackend
 
     out = section("deflate")
     rng = np.random.default_rng(11)
@@ -499,6 +501,21 @@ def check_deflate(cp, pages, quick):
         out["nvcomp_deflate_4096_type_1"] = f"nvidia.nvcomp not importable: {exc}"
     except Exception as exc:  # the anchor must not hide our own figures
         out["nvcomp_error"] = repr(exc)
+    out["all_ok"] = bool(all_ok)
+    return out
+
+
+def check_deflate_variants(cp, pages, quick):
+    """The deflate compress kernels side by side, device-resident (compiling six
+    kernels: the slowest stage)."""
+    import gpuacomp
+    from gpuacomp.backends.gpu import DeflateKernels, GPUBackend
+
+    out = section("deflate_variants")
+    n = 1 << 14 if quick else 1 << 16
+    host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
+    dev = cp.asarray(host)
+    all_ok = True
     # Each mode's encoders: a block of 256 threads per page (phase 2 by single positions
     # or, fixed codes, by segments) and a thread per page; then where the fixed block
     # kernels' time goes.
@@ -510,22 +527,25 @@ def check_deflate(cp, pages, quick):
             variants[1:1] = [("block_256_bytewise", False, False, False),
                              ("block_256_segments", False, True, True)]
         for variant, per_page, segments, words in variants:
-            kernels = DeflateKernels(mode, 256, per_page_threads=per_page, segments=segments,
-                                     word_compare=words)
-            backend = GPUBackend(kernels=kernels)
-            result = backend.compress(dev, slot, 4)
-            reference = reference or result
-            seconds, _, _ = device_time(cp, lambda: backend.compress(dev, slot, 4), repeat=5)
-            row = dict(GBps=host.nbytes / seconds / 1e9,
-                       same_bytes=resident_bytes_equal(cp, result, reference, slot),
-                       **kernel_usage(kernels.compress_kernel))
+            try:
+                kernels = DeflateKernels(mode, 256, per_page_threads=per_page,
+                                         segments=segments, word_compare=words)
+                backend = GPUBackend(kernels=kernels)
+                result = backend.compress(dev, slot, 4)
+                reference = reference or result
+                seconds, _, _ = device_time(cp, lambda: backend.compress(dev, slot, 4))
+                row = dict(GBps=host.nbytes / seconds / 1e9,
+                           same_bytes=resident_bytes_equal(cp, result, reference, slot),
+                           **kernel_usage(kernels.compress_kernel))
+                if mode == "fixed" and not per_page:
+                    phases = phase_times(cp, backend, dev, slot, 4)
+                    row.update({f"phase_1_to_{k}_ms": ms for k, ms in phases.items()})
+                del result
+            except Exception as exc:  # one broken variant must not hide the others' figures
+                row = dict(error=repr(exc)[:300], same_bytes=False)
             all_ok &= row["same_bytes"]
-            if mode == "fixed" and not per_page:
-                phases = phase_times(cp, backend, dev, slot, 4)
-                row.update({f"phase_1_to_{k}_ms": ms for k, ms in phases.items()})
             out[f"{mode}_{variant}"] = row
             report(f"{mode}_{variant}", row)
-            del result
     out["all_ok"] = bool(all_ok)
     return out
 
@@ -535,7 +555,8 @@ def main(argv=None):
     parser.add_argument("--corpus", default=".corpus", help="page files to tile (default .corpus)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--stages",
-                        default="correctness,ceilings,speed,facade,zswap,nvcomp,deflate",
+                        default="correctness,ceilings,speed,facade,zswap,nvcomp,deflate,"
+                                "deflate_variants",
                         help="comma-separated stages to run (default: all)")
     parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                         help="start no stage after this many seconds, so that a run under "
@@ -561,7 +582,8 @@ def main(argv=None):
               ("facade", lambda: check_facade(pages, args.quick)),
               ("zswap", lambda: check_zswap(pages, args.quick)),
               ("nvcomp", lambda: check_nvcomp(cp, pages, args.quick)),
-              ("deflate", lambda: check_deflate(cp, pages, args.quick))]
+              ("deflate", lambda: check_deflate(cp, pages, args.quick)),
+              ("deflate_variants", lambda: check_deflate_variants(cp, pages, args.quick))]
     chosen = args.stages.split(",")
     for name, stage in stages:
         if name not in chosen:
@@ -583,7 +605,7 @@ def main(argv=None):
     save()
     print_table()
     correct = all(RESULTS.get(stage, {}).get("all_ok", True)
-                  for stage in ("correctness", "speed", "deflate"))
+                  for stage in ("correctness", "speed", "deflate", "deflate_variants"))
     return 0 if correct and "all_ok" in RESULTS.get("correctness", {}) else 1
 
 
@@ -622,8 +644,9 @@ def print_table():
         print(f"zswap {key:26s} {value}")
     for key, value in nv.items():
         print(f"nvcomp {key:25s} {value}")
-    for key, value in RESULTS.get("deflate", {}).items():
-        print(f"deflate {key:24s} {value}")
+    for stage in ("deflate", "deflate_variants"):
+        for key, value in RESULTS.get(stage, {}).items():
+            print(f"{stage} {key:24s} {value}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ bitmap of the positions that have a match.  What they share lives here:
   positions that have one; by single positions (``lz4.best_match``) or, with
   ``segments``, a stretch of consecutive positions per thread
   (``lz4.segment_best_matches``, one bitmap atomic per word); by default their key
-  tests and byte loops read the page four bytes at a time (``page_words``).
+  tests and byte loops read the page four bytes at a time, and positions search
+  with ``page_words.best_match`` (``page_words``).
 - ``segment_bounds``: a thread's stretch when the block splits a count (of an odd
   length, ``lz4.segment_stretch``).
 - ``walk``: phase 3, the greedy parse by warp 0, a chunk of the page per lane
@@ -55,9 +56,9 @@ from gpuacomp.kernels.retarget import compile_functions
 
 SIMULATOR = bool(numba.config.ENABLE_CUDASIM)
 # The chain's hash.  13 bits make warps pay 28% and 20% fewer links on the memory pages
-# (bench/lockstep.py) and fit the kernels' buffers (``hash_bits=13``), but under them the
-# CUDA simulator tier ran 13-14 minutes instead of 4-6 (cause not found): not the default
-# until a GPU has timed both.
+# (bench/lockstep.py) and fit the kernels' buffers (``hash_bits=13``), but the bigger
+# head table costs the LZ4 kernel a block an SM at its register cap: on an H100, 19.4
+# GB/s against 20.2 with 12 bits (run 11, bench/RESULTS.md).
 HASH_BITS = 12
 EMPTY = np.uint16(0xFFFF)
 NO_MORE = 1 << 30
@@ -88,28 +89,39 @@ else:
 
     @cuda.jit(device=True)
     def lanes_with_value(value, lane, lane_values):
-        return cuda.match_any_sync(0xFFFFFFFF, value)
+        # A 32-bit value: numba passes any other integer as 64 bits, and a 64-bit match
+        # is two.  (A ballot a bit of the hash instead made the chain 12% slower on an
+        # H100, run 11.)
+        return cuda.match_any_sync(0xFFFFFFFF, int32(value))
 
 
 @functools.lru_cache(maxsize=None)
-def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS):
+def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight_links=True):
     """The helpers for blocks of ``threads`` threads (a power of two >= 32); phase 2 by
     ``segments`` or by single positions (the same results, a different work split);
     bytes compared four at a time (``page_words``: the page must sit in a uint32 buffer
     of ``page_words.BUFFER_WORDS``, viewed as bytes) or one at a time; the chain's hash
-    of ``hash_bits`` (its head table holds ``1 << hash_bits`` uint16 entries)."""
+    of ``hash_bits`` (its head table holds ``1 << hash_bits`` uint16 entries).  With
+    four bytes at a time, ``tight_links`` searches with ``page_words.best_match``, its
+    walk over hash collisions a tight loop (False: ``lz4.best_match``)."""
     if threads < 32 or threads & (threads - 1):
         raise ValueError(f"threads must be a power of two >= 32 (a whole warp), got {threads}")
     q1, q3 = RECORD_QUARTER, 3 * RECORD_QUARTER
     hash_entries = 1 << hash_bits
-    names = ("best_match", "_carried_length", "segment_best_matches", "extend_match")
+    names = ("_carried_length", "segment_best_matches", "extend_match")
     if word_compare:
-        search = compile_functions(lz4, names, cuda.jit(device=True), uses=types.SimpleNamespace(
-            _same_key=page_words.same_key, _common_length=page_words.common_length))
+        words = dict(_same_key=page_words.same_key, _common_length=page_words.common_length)
+        if tight_links:
+            words["best_match"] = page_words.best_match
+        else:
+            names += ("best_match",)
+        search = compile_functions(lz4, names, cuda.jit(device=True),
+                                   uses=types.SimpleNamespace(**words))
+        best_match = words.get("best_match") or search.best_match
     else:
-        search = compile_functions(lz4, ("_same_key", "_common_length") + names,
+        search = compile_functions(lz4, ("_same_key", "_common_length", "best_match") + names,
                                    cuda.jit(device=True))
-    best_match = search.best_match
+        best_match = search.best_match
     segment_best_matches = search.segment_best_matches
     extend_match = search.extend_match
     stretch_of = cuda.jit(device=True)(lz4.segment_stretch)
@@ -135,7 +147,7 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS):
             for base in range(0, starts, 32):
                 i = base + tid
                 active = tid < 32 and i < starts
-                h = int32(prev[i]) if active else hash_entries + tid  # unique filler
+                h = int32(prev[i]) if active else int32(hash_entries + tid)  # unique filler
                 if SIMULATOR:  # its match_any stand-in reads the lanes' values
                     if tid < 32:
                         lane_hash[tid] = h

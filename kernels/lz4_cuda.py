@@ -6,12 +6,13 @@ the work, in four phases separated by barriers:
 1. **Chain.**  Warp 0 links every position to the previous one with the same hash
    (``cuda_block.link_chain``); the head table lives in the buffer of the best matches,
    which phase 2 fills.
-2. **Best matches.**  Every position chooses its candidate in parallel with the shared
-   ``best_match`` (lengths compared up to ``SELECT_CAP``, as the parse defines, four
-   bytes at a time: ``kernels/page_words.py``); positions with a match set a bit in a
-   shared bitmap.  With ``segments`` each thread takes a stretch of consecutive
-   positions instead and runs ``segment_best_matches`` over it, which gets the same
-   results from far fewer byte comparisons.
+2. **Best matches.**  Every position chooses its candidate in parallel, as
+   ``lz4.best_match`` does (lengths compared up to ``SELECT_CAP``, as the parse
+   defines; by default ``page_words.best_match``: four bytes at a time, and a tight
+   walk over hash collisions); positions with a match set a bit in a shared bitmap.
+   With ``segments`` each thread takes a stretch of consecutive positions instead and
+   runs ``segment_best_matches`` over it, which gets the same results from far fewer
+   byte comparisons.
 3. **Walk.**  Warp 0 follows the greedy parse (``cuda_block.walk``: each lane a chunk
    of the page, settling it again while its entry changes), jumping over literal runs
    with the bitmap and extending the matches that reached the cap (a cap at a time
@@ -21,9 +22,10 @@ the work, in four phases separated by barriers:
 4. **Emit.**  Threads write the sequences in parallel with the shared ``write_sequence``;
    long literal runs are copied by the whole block.
 
-Phases 2 and 3 together choose exactly what ``encode_page`` chooses: both call
-``best_match`` with the same cap on a hash chain (``best_match`` skips links whose key
-differs, so the table size does not matter), then extend the chosen match to its end.
+Phases 2 and 3 together choose exactly what ``encode_page`` chooses: both search as
+``best_match`` does with the same cap on a hash chain (``best_match`` skips links whose
+key differs, so the table size does not matter), then extend the chosen match to its
+end.
 
 Decompression gives each page to one thread running the shared ``decode_block``.  (A
 warp per page, one thread parsing and the warp copying to global memory, measured
@@ -48,21 +50,28 @@ from gpuacomp.kernels.retarget import compile_functions
 
 DECODE_THREADS = 128  # threads per block of decompress_pages, one page each
 DECODE_WARPS = 4  # pages per block of the warp decoder, a warp each
+# The compress kernel's register cap: at 32 (a few bytes spilled) 8 blocks of 256
+# threads share an SM where the compiler's 48 let 5, and the serial phases (chain,
+# walk) of some blocks hide behind the others' parallel ones: 20.2 GB/s against 17.0
+# on an H100 (bench/RESULTS.md, run 11).
+COMPRESS_REGISTERS = 32
 
 
 @functools.lru_cache(maxsize=None)
-def build(threads=256, max_registers=None, segments=False, word_compare=True,
-          hash_bits=cuda_block.HASH_BITS):
+def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_compare=True,
+          hash_bits=cuda_block.HASH_BITS, tight_links=True):
     """Compile the kernels: ``threads`` per block to compress a page (a power of two >= 32),
     with at most ``max_registers`` per thread (None: the compiler's choice); phase 2 by
     ``segments`` (a stretch of consecutive positions per thread, carrying lengths from
     one position to the one before) or by single positions; bytes compared four at a
     time (``word_compare``, ``kernels/page_words.py``) or one at a time; the chain's
-    hash of ``hash_bits``.
+    hash of ``hash_bits``; the search of ``page_words.best_match`` (``tight_links``,
+    with four bytes at a time) or of ``lz4.best_match``.
 
     These change only the work split, the instructions and occupancy, never the bytes.
     """
-    block = cuda_block.build(threads, segments, word_compare, hash_bits)  # checks threads
+    block = cuda_block.build(threads, segments, word_compare, hash_bits,  # checks threads
+                             tight_links)
     link_chain = block.link_chain
     find_best_matches = block.find_best_matches
     walk = block.walk

@@ -92,14 +92,19 @@ def test_small_pages_equal_cpu(page_size):
 
 @pytest.mark.sim
 @needs_gpu_path
-def test_thread_count_and_phase_2_split_do_not_change_bytes(compressors):
+def test_kernel_options_do_not_change_bytes(compressors):
     from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
 
     _, cpu = compressors
     pages = edge_pages()[[2, 3]]
     expected = cpu.compress(pages)
-    for threads, segments in ((32, False), (64, True)):
-        kernels = LZ4Kernels(threads, segments=segments)
+    # threads, phase 2 by segments, the chain's hash bits, lz4.best_match's search, bytes
+    # compared one at a time
+    for options in (dict(threads_per_block=32), dict(threads_per_block=64, segments=True),
+                    dict(threads_per_block=32, hash_bits=13),
+                    dict(threads_per_block=32, tight_links=False),
+                    dict(threads_per_block=32, word_compare=False)):
+        kernels = LZ4Kernels(**options)
         data, lengths = GPUBackend(simulator=SIM, kernels=kernels).compress(
             pages, cpu._slot, cpu.candidates)
         data, lengths = _host(data), _host(lengths)

@@ -1,8 +1,9 @@
 """``kernels/page_words.py`` (the block kernels' comparisons, four bytes at a time) gives
 ``lz4._same_key``'s and ``lz4._common_length``'s results: at chain candidates and random
 earlier positions of zero, periodic, random and corpus pages and of short pages, from
-every byte alignment, against caps that end mid-word and at the match end limit.
-Runs in the CUDA simulator (``-m sim``)."""
+every byte alignment, against caps that end mid-word and at the match end limit; and
+its ``best_match`` gives ``lz4.best_match``'s on chains with many collisions and few,
+with windows that cut them.  Runs in the CUDA simulator (``-m sim``)."""
 
 import numpy as np
 import pytest
@@ -92,6 +93,70 @@ def test_words_give_the_byte_results(corpus_page_or_none):
             assert lengths[c] == expected, (
                 f"page {p}: i={i} j={j} from {length}, cap {cap}, limit {limit}: "
                 f"{lengths[c]} against {expected}")
+
+
+def run_best_match(page, prev, cases):
+    """``page_words.best_match`` for rows (i, limit, candidates, cap, window) of
+    ``cases``: ``(length, offset)`` per row."""
+    from gpuacomp.kernels import page_words
+
+    buffer_words = page_words.BUFFER_WORDS
+    best_match = page_words.best_match
+
+    @cuda.jit
+    def kernel(page, n, prev, cases, found):
+        src = cuda.shared.array(buffer_words, uint32).view(np.uint8)
+        for x in range(n):
+            src[x] = page[x]
+        for c in range(cases.shape[0]):
+            length, offset = best_match(src, cases[c, 0], prev, cases[c, 1], cases[c, 2],
+                                        cases[c, 3], cases[c, 4])
+            found[c, 0] = length
+            found[c, 1] = offset
+
+    found = np.zeros((len(cases), 2), np.int64)
+    kernel[1, 1](page, len(page), prev, cases, found)
+    return found
+
+
+def hash_chain(page, bits):
+    """Each key's previous position with the same ``bits``-bit hash (the kernels' hash
+    has 12 or 13 bits; fewer make most links collisions)."""
+    prev = np.full(len(page), -1, np.int16)
+    last = {}
+    for x in range(len(page) - 3):
+        key = int.from_bytes(bytes(page[x:x + 4]), "little")
+        h = (key * 2654435761) % (1 << 32) >> (32 - bits)
+        prev[x] = last.get(h, -1)
+        last[h] = x
+    return prev
+
+
+def test_best_match_finds_what_the_cpu_finds(corpus_page_or_none):
+    rng = np.random.default_rng(5)
+    matched = 0
+    for p, page in enumerate(pages_to_check(corpus_page_or_none)):
+        n = len(page)
+        if n <= lz4.MATCH_START_MARGIN + 1:
+            continue
+        positions = np.arange(1, n - lz4.MATCH_START_MARGIN)
+        positions = rng.choice(positions, min(len(positions), CASES_PER_PAGE // 3),
+                               replace=False)
+        for bits in (6, 12):
+            prev = hash_chain(page, bits)
+            rows = [(i, n - lz4.LAST_LITERALS, rng.choice([1, 4, 16]),
+                     rng.choice([lz4.SELECT_CAP, 258]), rng.choice([4096, 4096, 300, 17]))
+                    for i in positions.tolist()]
+            cases = np.array(rows, np.int64)
+            found = run_best_match(page, prev, cases)
+            for c, (i, limit, candidates, cap, window) in enumerate(rows):
+                expected = lz4.best_match(page, i, prev, limit, candidates, cap, window)
+                assert tuple(found[c]) == expected, (
+                    f"page {p}, {bits}-bit chain: best_match at {i} ({candidates} "
+                    f"candidates, cap {cap}, window {window}): {tuple(found[c])} against "
+                    f"{expected}")
+                matched += expected[0] > 0
+    assert matched  # (not only pages without matches)
 
 
 @pytest.fixture

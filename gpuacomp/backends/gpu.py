@@ -56,17 +56,20 @@ def _configured(kernel, grid, block, stream):
 class LZ4Kernels:
     """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress;
     to decompress, a thread per page, or with ``warp_decoder`` a warp per page
-    (``lz4_cuda.build_warp_decoder``).  ``segments``, ``word_compare`` and
-    ``hash_bits``: the compress kernel's phase 2 by stretches of positions, its bytes
-    compared four at a time, its chain's hash (``lz4_cuda.build``; None: the default).
-    None of these change the bytes."""
+    (``lz4_cuda.build_warp_decoder``).  ``max_registers``, ``segments``,
+    ``word_compare``, ``hash_bits`` and ``tight_links``: the compress kernel's register
+    cap (None: the compiler's choice), its phase 2 by stretches of positions, its bytes
+    compared four at a time, its chain's hash (None: the default), its search
+    (``lz4_cuda.build``).  None of these change the bytes."""
 
-    def __init__(self, threads_per_block, max_registers=None, segments=False,
-                 warp_decoder=False, word_compare=True, hash_bits=None):
+    def __init__(self, threads_per_block, max_registers=lz4_cuda.COMPRESS_REGISTERS,
+                 segments=False, warp_decoder=False, word_compare=True, hash_bits=None,
+                 tight_links=True):
         self.threads_per_block = threads_per_block
         options = {} if hash_bits is None else {"hash_bits": hash_bits}
         self.compress_kernel, self.decompress_kernel = lz4_cuda.build(
-            threads_per_block, max_registers, segments, word_compare, **options)
+            threads_per_block, max_registers, segments, word_compare,
+            tight_links=tight_links, **options)
         self._pages_per_decode_block = 0  # a thread per page
         if warp_decoder:
             self.decompress_kernel, self._pages_per_decode_block = (
@@ -138,7 +141,8 @@ class GPUBackend:
     """Runs batches with the CUDA kernels (``simulator=True``: numba's CUDA simulator).
 
     ``kernels`` is the codec's kernel set (default: LZ4 with ``threads_per_block``
-    threads per page and at most ``max_registers`` registers per thread).
+    threads per page and at most ``max_registers`` registers per thread, by default
+    ``lz4_cuda.COMPRESS_REGISTERS``).
     """
 
     def __init__(self, simulator=False, threads_per_block=None, max_registers=None,
@@ -150,7 +154,8 @@ class GPUBackend:
         self.name = "gpu-sim" if simulator else "gpu"
         self.threads_per_block = threads_per_block or default_threads(simulator)
         self.chunk_pages = chunk_pages
-        self.kernels = kernels or LZ4Kernels(self.threads_per_block, max_registers)
+        self.kernels = kernels or LZ4Kernels(
+            self.threads_per_block, max_registers or lz4_cuda.COMPRESS_REGISTERS)
         if not simulator:
             import cupy
             import cupyx
