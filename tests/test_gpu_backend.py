@@ -98,20 +98,20 @@ def test_kernel_options_do_not_change_bytes(compressors):
     _, cpu = compressors
     pages = edge_pages()[[2, 3]]
     expected = cpu.compress(pages)
-    # threads, phase 2 by segments, the chain's hash bits, lz4.best_match's search, bytes
-    # compared one at a time
-    for options in (dict(threads_per_block=32), dict(threads_per_block=64, segments=True),
+    # against the default (32 threads in the simulator): 64 threads and phase 2 by
+    # segments, the chain's 13-bit hash, lz4.best_match's search, bytes compared one at
+    # a time
+    for options in (dict(threads_per_block=64, segments=True),
                     dict(threads_per_block=32, hash_bits=13),
                     dict(threads_per_block=32, tight_links=False),
                     dict(threads_per_block=32, word_compare=False)):
-        kernels = LZ4Kernels(**options)
-        data, lengths = GPUBackend(simulator=SIM, kernels=kernels).compress(
+        data, lengths = GPUBackend(simulator=SIM, kernels=LZ4Kernels(**options)).compress(
             pages, cpu._slot, cpu.candidates)
         data, lengths = _host(data), _host(lengths)
-        assert np.array_equal(lengths, expected.lengths)
+        assert np.array_equal(lengths, expected.lengths), options
         for i in range(len(pages)):
             start = int(expected.offsets[i])
-            assert bytes(data[start:start + lengths[i]]) == expected.page(i)
+            assert bytes(data[start:start + lengths[i]]) == expected.page(i), options
 
 
 @pytest.mark.sim
