@@ -6,7 +6,7 @@ Sections: environment; correctness (GPU bytes == CPU bytes at several batch size
 round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our speed
 (device-resident and host-to-host; the compress kernel's variants side by side: threads
 per page, phase 2 by positions or by segments, bytes compared four at a time or one at a
-time, the walk over hash collisions, the chain's hash bits, a register cap, with phase
+time, the match search, the chain's hash bits, a register cap, with phase
 times; the decoder by thread and by warp; an 8-page batch's latency layer by layer, from the
 kernel alone (and its phases) to ``Compressor.compress`` of host pages); the acomp
 facade streaming against a direct batch; the zswap workload batched and sequential;
