@@ -110,18 +110,14 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
     hash_entries = 1 << hash_bits
     names = ("_carried_length", "segment_best_matches", "extend_match")
     if word_compare:
-        words = dict(_same_key=page_words.same_key, _common_length=page_words.common_length)
-        if tight_links:
-            words["best_match"] = page_words.best_match
-        else:
-            names += ("best_match",)
-        search = compile_functions(lz4, names, cuda.jit(device=True),
-                                   uses=types.SimpleNamespace(**words))
-        best_match = words.get("best_match") or search.best_match
+        search = compile_functions(lz4, names + ("best_match",), cuda.jit(device=True),
+                                   uses=types.SimpleNamespace(
+                                       _same_key=page_words.same_key,
+                                       _common_length=page_words.common_length))
     else:
         search = compile_functions(lz4, ("_same_key", "_common_length", "best_match") + names,
                                    cuda.jit(device=True))
-        best_match = search.best_match
+    best_match = page_words.best_match if word_compare and tight_links else search.best_match
     segment_best_matches = search.segment_best_matches
     extend_match = search.extend_match
     stretch_of = cuda.jit(device=True)(lz4.segment_stretch)

@@ -121,14 +121,11 @@ def run_best_match(page, prev, cases):
 
 def hash_chain(page, bits):
     """Each key's previous position with the same ``bits``-bit hash (the kernels' hash
-    has 12 or 13 bits; fewer make most links collisions)."""
+    has 12 or 13 bits; fewer make most links collisions), by the CPU backend's chain."""
+    from gpuacomp.backends.cpu import link_positions
+
     prev = np.full(len(page), -1, np.int16)
-    last = {}
-    for x in range(len(page) - 3):
-        key = int.from_bytes(bytes(page[x:x + 4]), "little")
-        h = (key * 2654435761) % (1 << 32) >> (32 - bits)
-        prev[x] = last.get(h, -1)
-        last[h] = x
+    link_positions(page, len(page) - 3, np.full(1 << bits, -1, np.int32), bits, 0, prev)
     return prev
 
 
