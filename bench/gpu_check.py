@@ -7,8 +7,9 @@ round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our
 (device-resident and host-to-host; the compress kernel's variants side by side: threads
 per page, phase 2 by positions or by segments, bytes compared four at a time or one at a
 time, the match search, the chain's hash bits, a register cap, with phase
-times; the decoder by thread and by warp; an 8-page batch's latency layer by layer, from the
-kernel alone (and its phases) to ``Compressor.compress`` of host pages); the acomp
+times; an 8-page batch's latency layer by layer, from the kernel alone (and its phases)
+to ``Compressor.compress`` of host pages); the LZ4 decoders (a thread per page, a warp per
+page in its variants); the acomp
 facade streaming against a direct batch; the zswap workload batched and sequential;
 nvCOMP LZ4 on the same pages; IAA's deflate (both drivers: GPU bytes == CPU bytes,
 speed) beside nvCOMP's Deflate; the deflate kernels' variants (the fixed-code kernel by
@@ -239,20 +240,6 @@ def check_speed(cp, gpu, cpu, pages, quick):
             same = False
         out["all_ok"] = out.get("all_ok", True) and same
         report(name, out[name])
-    # The decoders side by side: a thread per page (the default) and a warp per page.
-    batch = gpu.compress(dev)
-    blocks = (batch.data, batch.offsets.astype(cp.int64), batch.lengths.astype(cp.int64))
-    for decoder, by_warp in (("thread", False), ("warp", True)):
-        variant = GPUBackend(kernels=LZ4Kernels(256, warp_decoder=by_warp))
-        seconds, _, _ = device_time(cp, lambda: variant.decompress(*blocks, dev.shape[1]))
-        decoded, produced = variant.decompress(*blocks, dev.shape[1])
-        same = bool(cp.array_equal(decoded, dev)) and bool((produced == dev.shape[1]).all())
-        out[f"decompress_{sizes[0]}_{decoder}_per_page"] = dict(
-            GBps=dev.nbytes / seconds / 1e9, round_trip=same,
-            **kernel_usage(variant.kernels.decompress_kernel))
-        out["all_ok"] = out["all_ok"] and same
-        report(decoder, out[f"decompress_{sizes[0]}_{decoder}_per_page"])
-    del batch, blocks, decoded, produced
     out.update(latency_breakdown(cp, gpu, pages[:8]))
     for candidates in (1, 16):
         backend = gpu.accelerator._backend
@@ -270,6 +257,54 @@ def check_speed(cp, gpu, cpu, pages, quick):
     out["latency_8_pages_us"] = dict(p50=np.percentile(samples, 50) * 1e6,
                                      p99=np.percentile(samples, 99) * 1e6)
     print(out, flush=True)
+    return out
+
+
+# The LZ4 decoders: a thread per page, and a warp per page with lz4_cuda.build_warp_decoder's
+# options (run 11's warp decoder is parse_sequence alone, reading global memory).
+DECODERS = (("thread", False),
+            ("warp_parse_global", dict(lean=False, stage_input=False)),
+            ("warp_lean_global", dict(stage_input=False)),
+            ("warp_lean_staged", True),
+            ("warp_lean_staged_48_registers", dict(max_registers=48)),
+            ("warp_lean_staged_2_warps", dict(warps=2)),
+            ("warp_lean_global_8_warps", dict(warps=8, stage_input=False)))
+
+
+def check_decoders(cp, gpu, pages, quick):
+    """The LZ4 decoders side by side on device-resident pages: their kernels alone, and
+    ``Compressor.decompress`` (which also checks the block table)."""
+    from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
+
+    out = section("decoders")
+    all_ok = True
+    for n in [1 << 14] if quick else [1 << 16, 1 << 18]:
+        host = pages[:n] if n <= len(pages) else np.tile(pages, (-(-n // len(pages)), 1))[:n]
+        dev = cp.asarray(host)
+        batch = gpu.compress(dev)
+        blocks = (batch.data, batch.offsets.astype(cp.int64), batch.lengths.astype(cp.int64))
+        seconds, _, _ = device_time(cp, lambda: gpu.decompress(batch), repeat=5)
+        out[f"compressor_{n}_GBps"] = host.nbytes / seconds / 1e9
+        for name, warp_decoder in DECODERS:
+            key = f"{name}_{n}"
+            try:
+                variant = GPUBackend(kernels=LZ4Kernels(256, warp_decoder=warp_decoder))
+                decoded, produced = variant.decompress(*blocks, dev.shape[1])
+                same = (bool(cp.array_equal(decoded, dev))
+                        and bool((produced == dev.shape[1]).all()))
+                del decoded, produced
+                seconds, lo, hi = device_time(
+                    cp, lambda: variant.decompress(*blocks, dev.shape[1]), repeat=5)
+                out[key] = dict(GBps=host.nbytes / seconds / 1e9, round_trip=same,
+                                range_ms=(lo * 1e3, hi * 1e3),
+                                **kernel_usage(variant.kernels.decompress_kernel))
+            except Exception as exc:  # one broken variant must not hide the others' figures
+                out[key] = dict(error=repr(exc)[:300])
+                same = False
+            all_ok &= same
+            report(key, out[key])
+        del dev, batch, blocks
+    out["all_ok"] = bool(all_ok)
     return out
 
 
@@ -555,8 +590,8 @@ def main(argv=None):
     parser.add_argument("--corpus", default=".corpus", help="page files to tile (default .corpus)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--stages",
-                        default="correctness,ceilings,speed,facade,zswap,nvcomp,deflate,"
-                                "deflate_variants",
+                        default="correctness,ceilings,speed,decoders,facade,zswap,nvcomp,"
+                                "deflate,deflate_variants",
                         help="comma-separated stages to run (default: all)")
     parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                         help="start no stage after this many seconds, so that a run under "
@@ -579,6 +614,7 @@ def main(argv=None):
     stages = [("correctness", lambda: check_correctness(cp, gpu, cpu, pages, args.quick)),
               ("ceilings", lambda: check_ceilings(cp)),
               ("speed", lambda: check_speed(cp, gpu, cpu, pages, args.quick)),
+              ("decoders", lambda: check_decoders(cp, gpu, pages, args.quick)),
               ("facade", lambda: check_facade(pages, args.quick)),
               ("zswap", lambda: check_zswap(pages, args.quick)),
               ("nvcomp", lambda: check_nvcomp(cp, pages, args.quick)),
@@ -605,7 +641,8 @@ def main(argv=None):
     save()
     print_table()
     correct = all(RESULTS.get(stage, {}).get("all_ok", True)
-                  for stage in ("correctness", "speed", "deflate", "deflate_variants"))
+                  for stage in ("correctness", "speed", "decoders", "deflate",
+                                "deflate_variants"))
     return 0 if correct and "all_ok" in RESULTS.get("correctness", {}) else 1
 
 
@@ -644,7 +681,7 @@ def print_table():
         print(f"zswap {key:26s} {value}")
     for key, value in nv.items():
         print(f"nvcomp {key:25s} {value}")
-    for stage in ("deflate", "deflate_variants"):
+    for stage in ("decoders", "deflate", "deflate_variants"):
         for key, value in RESULTS.get(stage, {}).items():
             print(f"{stage} {key:24s} {value}")
 

@@ -27,10 +27,9 @@ Phases 2 and 3 together choose exactly what ``encode_page`` chooses: both search
 key differs, so the table size does not matter), then extend the chosen match to its
 end.
 
-Decompression gives each page to one thread running the shared ``decode_block``.  (A
-warp per page, one thread parsing and the warp copying to global memory, measured
-slower on an H200: 34 against 48 GB/s; see bench/RESULTS.md.)  ``build_warp_decoder``
-gives a page to a warp that decodes into shared memory; it has not run on a GPU yet.
+Decompression gives each page to one thread running the shared ``decode_block``.
+``build_warp_decoder`` gives a page to a warp that decodes into shared memory; on an
+H200 it ran at 43.7 GB/s against the thread per page's 50.0 (run 12, bench/RESULTS.md).
 
 Kernels are compiled on first use by ``build(threads)``.  ``compress_pages`` takes
 ``last_phase`` (4 for real work): timing runs that stop after phase 1, 2 or 3 show where
@@ -195,7 +194,7 @@ def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_co
 
 
 @functools.lru_cache(maxsize=None)
-def build_warp_decoder():
+def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_registers=None):
     """``(decompress_pages_by_warp, warps)``: the kernel decodes page ``p`` with warp
     ``p % warps`` of block ``p // warps`` (launch ``[ceil(n / warps), 32 * warps]``),
     with the arguments of ``decompress_pages``.
@@ -204,15 +203,25 @@ def build_warp_decoder():
     matches read back bytes that went out moments before; here a page is decoded into
     shared memory, each sequence parsed by all 32 lanes alike (the same bytes, so they
     stay in step) and copied by them together, then written out 32 consecutive bytes
-    at a time.  The checks are ``parse_sequence``'s, so the results are ``decode_block``'s.
-    (The simulator's stand-in for a warp barrier holds the whole block: one warp a
-    block there.)
+    at a time.  A page has some 200-300 sequences of a few literals and a match of 8-17
+    bytes (the memory corpus), so a lane copies a byte or two of each and the time goes
+    into parsing them: ``lean`` reads them with ``lz4.next_sequence`` (a short path for
+    the sequences of liblz4's fast loop) rather than ``parse_sequence`` alone, and
+    ``stage_input`` copies a block into shared memory first (blocks longer than
+    ``compress_bound`` of the capacity, which liblz4 would not make, are read where
+    they are).  Either way the checks are ``parse_sequence``'s, so the results are
+    ``decode_block``'s.  (The simulator's stand-in for a warp barrier holds the whole
+    block: one warp a block there.)  ``max_registers`` caps the kernel's registers (None:
+    the compiler's choice).
     """
     lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, cuda.jit(device=True))
-    parse_sequence = lz4.parse_sequence
+    register_limit = {} if max_registers is None or cuda_block.SIMULATOR else {
+        "max_registers": max_registers}
+    read_sequence = lz4.next_sequence if lean else lz4.parse_sequence
     warp_barrier = cuda_block.warp_barrier
-    warps = 1 if cuda_block.SIMULATOR else DECODE_WARPS
+    warps = 1 if cuda_block.SIMULATOR else warps
     page_capacity = GPU_MAX_PAGE_SIZE
+    staged_capacity = (codec.compress_bound(page_capacity) + 3) // 4 * 4 if stage_input else 4
     einval = codec.EINVAL
     fast_room = codec.FAST_ROOM
     final = codec.SEQUENCE_FINAL
@@ -226,7 +235,7 @@ def build_warp_decoder():
         fast = cap >= fast_room
         while True:
             kind, ip, literal_start, literal_count, offset, match_length, fast = (
-                parse_sequence(src, slen, ip, op, cap, fast))
+                read_sequence(src, slen, ip, op, cap, fast))
             if kind < 0:
                 return kind
             for k in range(lane, literal_count, 32):
@@ -241,19 +250,28 @@ def build_warp_decoder():
                     dst[op + k] = dst[start + k]
             else:  # an overlapping match repeats its first offset bytes
                 for k in range(lane, match_length, 32):
-                    dst[op + k] = dst[start + k % offset]
+                    dst[op + k] = dst[start + int32(k) % int32(offset)]
             op += match_length
 
-    @cuda.jit
+    @cuda.jit(**register_limit)
     def decompress_pages_by_warp(data, offsets, lengths, out, produced):
         warp = cuda.threadIdx.x >> 5
         lane = cuda.threadIdx.x & 31
         p = cuda.blockIdx.x * warps + warp
-        staging = cuda.shared.array((warps, page_capacity), uint8)
+        decoded_pages = cuda.shared.array((warps, page_capacity), uint8)
+        staged_blocks = cuda.shared.array((warps, staged_capacity), uint8)
         if p < out.shape[0]:
             block = data[offsets[p]:offsets[p] + lengths[p]]
-            decoded = staging[warp]
-            result = decode_block_by_warp(block, block.shape[0], decoded, out.shape[1], lane)
+            decoded = decoded_pages[warp]
+            slen = block.shape[0]
+            if stage_input and slen <= staged_capacity:
+                staged = staged_blocks[warp]
+                for j in range(lane, slen, 32):
+                    staged[j] = block[j]
+                warp_barrier()
+                result = decode_block_by_warp(staged, slen, decoded, out.shape[1], lane)
+            else:
+                result = decode_block_by_warp(block, slen, decoded, out.shape[1], lane)
             warp_barrier()
             row = out[p]
             for j in range(lane, max(result, 0), 32):

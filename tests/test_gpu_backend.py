@@ -142,12 +142,15 @@ def test_gpu_malformed_blocks_get_error_status(compressors):
 
 @pytest.mark.sim
 @needs_gpu_path
-@pytest.mark.parametrize("page_size", [4096, 40])
-def test_warp_decoder_equals_the_cpu_decoder(compressors, page_size):
+@pytest.mark.parametrize("page_size, options", [
+    (4096, {}), (40, {}), (4096, dict(lean=False, stage_input=False))])
+def test_warp_decoder_equals_the_cpu_decoder(compressors, page_size, options):
     """A warp per page decodes what the CPU decodes, to the byte, and fails where it
     fails, with the same status: our blocks, liblz4's (its high-compression mode makes
-    long overlapping matches), malformed and truncated ones, and blocks of pages larger
-    than the capacity."""
+    long overlapping matches), malformed and truncated ones, blocks of pages larger
+    than the capacity, and a block too long to stage in shared memory.  By default and
+    with ``parse_sequence`` alone, from global memory (the options don't change
+    results)."""
     from gpuacomp.backends.cpu import decode_block
     from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
 
@@ -158,11 +161,12 @@ def test_warp_decoder_equals_the_cpu_decoder(compressors, page_size):
     blocks += [lz4_block.compress(p.tobytes(), mode="high_compression", compression=9,
                                   store_size=False) for p in pages[:4]]
     blocks += [b"", b"\xf0", blocks[2][:-3], b"\x10a\x00\x00", b"\x10a\x05\x00",
-               blocks[2] + b"\x00", b"\x1f" + b"a" + b"\x01\x00" + b"\xff" * 20]
+               blocks[2] + b"\x00", b"\x1f" + b"a" + b"\x01\x00" + b"\xff" * 20,
+               b"\xf0" + b"\xff" * 16 + b"\x10" + b"z" * 4111]
     offsets = np.cumsum([0] + [len(b) for b in blocks[:-1]]).astype(np.int64)
     lengths = np.array([len(b) for b in blocks], np.int64)
     data = np.frombuffer(b"".join(blocks), np.uint8).copy()
-    backend = GPUBackend(simulator=SIM, kernels=LZ4Kernels(32, warp_decoder=True))
+    backend = GPUBackend(simulator=SIM, kernels=LZ4Kernels(32, warp_decoder=options or True))
     out, produced = backend.decompress(data, offsets, lengths, page_size)
     out, produced = _host(out), _host(produced)
     for i, block in enumerate(blocks):

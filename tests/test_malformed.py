@@ -262,3 +262,54 @@ def test_byte_edits(cpu, lz4ref, sample_blocks, data):
         elif op == "extend":
             mutated += data.draw(st.binary(min_size=1, max_size=8))
     check_against_liblz4(cpu, lz4ref, [bytes(mutated)])
+
+
+# --- the decoder's short path ---------------------------------------------------------
+
+def test_fast_sequence_agrees_with_parse_sequence(cpu):
+    """``lz4.fast_sequence`` (the GPU warp decoder's short path) gives what
+    ``parse_sequence`` gives in liblz4's fast loop wherever it answers, at every input
+    position of valid and damaged blocks, with the output position and the capacity
+    around each of its limits."""
+    from gpuacomp.backends.cpu import lz4 as codec
+    from gpuacomp.kernels.lz4 import SEQUENCE_CAREFUL, SEQUENCE_MATCH
+
+    rng = np.random.default_rng(8)
+    pages = [np.zeros(PAGE, np.uint8), np.resize(np.arange(7, dtype=np.uint8), PAGE),
+             np.frombuffer((b"a fox, a box, a fix; " * 200)[:PAGE], np.uint8),
+             rng.integers(0, 4, PAGE, dtype=np.uint8)]
+    blocks = [cpu.compress(page).page(0) for page in pages]
+    blocks += [lz4.block.compress(page.tobytes(), store_size=False, mode="high_compression")
+               for page in pages]
+    # A match length's last byte where the input's end allows it, and one byte later.
+    blocks += [b"\xef" + b"x" * 14 + b"\x01\x00" + b"\x00" + b"tail",
+               b"\xef" + b"x" * 14 + b"\x01\x00" + b"\xff\x00" + b"end"]
+    damaged = []
+    for block in blocks:
+        for _ in range(3):
+            mutated = np.frombuffer(block, np.uint8).copy()
+            positions = rng.integers(0, len(block), 6)
+            mutated[positions[:3]] = rng.integers(0, 256, 3)
+            mutated[positions[3:]] = (0xFF, 0x00, 0x0F)  # long lengths, offsets of 0
+            damaged.append(mutated.tobytes())
+    seen = set()
+    for block in blocks + damaged:
+        src = np.frombuffer(block, np.uint8)
+        slen = len(src)
+        for ip in range(slen):
+            for op, cap in ((ip, PAGE), (4 * ip, PAGE), (rng.integers(0, 200), 300),
+                            (rng.integers(0, 70), 100), (PAGE - 90 - rng.integers(0, 60), PAGE)):
+                fast = codec.fast_sequence(src, slen, ip, op, cap)
+                if fast[0] == SEQUENCE_CAREFUL:
+                    seen.add("careful")
+                    continue
+                full = codec.parse_sequence(src, slen, ip, op, cap, True)
+                where = f"block of {slen} bytes, ip {ip}, op {op}, cap {cap}"
+                if fast[0] < 0:
+                    assert full[0] == fast[0], where
+                    seen.add("error")
+                else:
+                    assert fast[0] == SEQUENCE_MATCH, where
+                    assert full == (fast[0], fast[1], ip + 1, *fast[2:], True), where
+                    seen.add("match")
+    assert seen == {"careful", "error", "match"}

@@ -56,11 +56,12 @@ def _configured(kernel, grid, block, stream):
 class LZ4Kernels:
     """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress;
     to decompress, a thread per page, or with ``warp_decoder`` a warp per page
-    (``lz4_cuda.build_warp_decoder``).  ``max_registers``, ``segments``,
-    ``word_compare``, ``hash_bits`` and ``tight_links``: the compress kernel's register
-    cap (None: the compiler's choice), its phase 2 by stretches of positions, its bytes
-    compared four at a time, its chain's hash (None: the default), its search
-    (``lz4_cuda.build``).  None of these change the bytes."""
+    (``lz4_cuda.build_warp_decoder``; True, or a dict of its options).
+    ``max_registers``, ``segments``, ``word_compare``, ``hash_bits`` and
+    ``tight_links``: the compress kernel's register cap (None: the compiler's choice),
+    its phase 2 by stretches of positions, its bytes compared four at a time, its
+    chain's hash (None: the default), its search (``lz4_cuda.build``).  None of these
+    change the bytes."""
 
     def __init__(self, threads_per_block, max_registers=lz4_cuda.COMPRESS_REGISTERS,
                  segments=False, warp_decoder=False, word_compare=True, hash_bits=None,
@@ -71,9 +72,10 @@ class LZ4Kernels:
             threads_per_block, max_registers, segments, word_compare,
             tight_links=tight_links, **options)
         self._pages_per_decode_block = 0  # a thread per page
-        if warp_decoder:
+        if warp_decoder is not False:
+            options = {} if warp_decoder is True else warp_decoder
             self.decompress_kernel, self._pages_per_decode_block = (
-                lz4_cuda.build_warp_decoder())
+                lz4_cuda.build_warp_decoder(**options))
 
     def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates):
         _configured(self.compress_kernel, pages.shape[0], self.threads_per_block, stream)(
