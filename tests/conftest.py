@@ -26,6 +26,18 @@ settings.register_profile("expensive", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+def pytest_configure(config):
+    """Under numba's CUDA simulator, keep the tests on one CPU.
+
+    The simulator runs a thread per CUDA thread, and every barrier hands the GIL from
+    thread to thread; across two cores each handoff also wakes the other core, which
+    made the simulator tier 2.4 times slower on a 2-core machine (and its times vary
+    from run to run).  One core loses nothing: the GIL lets one thread run at a time.
+    """
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
 def corpus_dir():
     """The shared page corpus: ``<repo>/../shared/corpus``."""
     return Path(__file__).resolve().parents[2] / "shared" / "corpus"
