@@ -136,3 +136,46 @@ def test_decompress_retry_in_software_fixes_an_injected_failure():
     c.accelerator.faults.inject("fail", count=2, op="decompress")
     np.testing.assert_array_equal(c.decompress(batch), pages)
     assert c.accelerator.stats.snapshot()["global"]["total_sw_decomp_calls"] == 2
+
+
+# --- device-resident results -----------------------------------------------------------
+
+class DeviceResults:
+    """Per-page results as the engine sees a CuPy array (numpy inside); counts its copies
+    to the host."""
+
+    __cuda_array_interface__ = {}  # only its presence matters to is_device_array
+
+    def __init__(self, values, log):
+        self._values, self._log = np.asarray(values), log
+
+    def __len__(self):
+        return len(self._values)
+
+    def __lt__(self, other):
+        return DeviceResults(self._values < other, self._log)
+
+    def any(self):
+        return self._values.any()
+
+    def sum(self):
+        return self._values.sum()
+
+    def get(self):
+        self._log.append(len(self._values))
+        return self._values.copy()
+
+
+def test_device_results_cross_the_bus_as_scalars():
+    """Statistics of a device batch that all went well copy no per-page array back; a
+    failed page brings the results over once, to count the errors."""
+    from gpuacomp.engine import execute
+
+    copies = []
+    ok = DeviceResults([PAGE, 1200, 0], copies)
+    assert execute._total(ok) == PAGE + 1200
+    assert execute._error_counts(ok) == {}
+    assert copies == []
+    failed = DeviceResults([PAGE, -errno.EINVAL, -errno.EOVERFLOW, -errno.EINVAL], copies)
+    assert execute._error_counts(failed) == {-errno.EINVAL: 2, -errno.EOVERFLOW: 1}
+    assert copies == [4]

@@ -115,11 +115,14 @@ class GroupRunner:
     def _count(self, group, status, sizes, kind):
         """Per-queue calls and bytes (compress: bytes out; decompress: bytes in), and for
         compress the errors by kind (decompress counts what the device reported)."""
-        amounts = _totals(sizes if kind == "comp" else _stack([d.lengths for d in group]))
+        amounts = sizes if kind == "comp" else _stack([d.lengths for d in group])
         queues = {d.queue for d in group}
         if len(queues) == 1:
-            totals = {queues.pop(): (len(status), _sum(amounts))}
+            all_bytes = _total(amounts)
+            totals = {queues.pop(): (len(status), all_bytes)}
         else:
+            amounts = _totals(amounts)
+            all_bytes = _sum(amounts)
             totals, start = {}, 0
             for d in group:
                 calls, total = totals.get(d.queue, (0, 0))
@@ -130,7 +133,7 @@ class GroupRunner:
         if kind == "comp":
             errors = _error_counts(status)
             self.stats.add(
-                total_comp_calls=len(status), total_comp_bytes_out=_sum(amounts),
+                total_comp_calls=len(status), total_comp_bytes_out=all_bytes,
                 total_completion_einval_errors=errors.get(-errno.EINVAL, 0),
                 total_completion_timeout_errors=errors.get(-errno.ETIMEDOUT, 0),
                 total_completion_comp_buf_overflow_errors=errors.get(-errno.E2BIG, 0))
@@ -148,7 +151,7 @@ class GroupRunner:
         errors = _error_counts(produced)
         self.stats.add(
             total_decomp_calls=n,
-            total_decomp_bytes_in=_sum(_totals(lengths)),
+            total_decomp_bytes_in=_total(lengths),
             total_completion_einval_errors=errors.get(-errno.EINVAL, 0),
             total_completion_timeout_errors=errors.get(-errno.ETIMEDOUT, 0),
             total_completion_decomp_buf_overflow_errors=errors.get(-errno.EOVERFLOW, 0))
@@ -167,6 +170,8 @@ class GroupRunner:
 
     def _retry(self, data, offsets, lengths, capacity, out, produced):
         """A page the device failed to decode is decoded again on the CPU path."""
+        if _none_failed_on_device(produced):
+            return
         failed = np.flatnonzero(to_host(produced) < 0)
         if not len(failed):
             return
@@ -205,8 +210,25 @@ def _sum(values):
     return int(values.sum()) if isinstance(values, np.ndarray) else sum(values)
 
 
+# Per-page results on the device stay there: the statistics and the retry need a sum or
+# a flag of them, so a scalar crosses the bus where every page's result did (four times a
+# device batch to decompress).
+
+def _total(values):
+    """The sum of per-page values."""
+    return int(values.sum()) if is_device_array(values) else _sum(_totals(values))
+
+
+def _none_failed_on_device(status):
+    """True when ``status`` (or produced lengths) is on the device and holds no negative
+    errno; host arrays are read directly instead."""
+    return is_device_array(status) and not bool((status < 0).any())
+
+
 def _error_counts(status):
     """``{negative errno: pages}`` for the pages of ``status`` that failed."""
+    if _none_failed_on_device(status):
+        return {}
     status = to_host(status)
     if len(status) <= 64:
         return Counter(s for s in status.tolist() if s < 0)
