@@ -261,7 +261,8 @@ def check_speed(cp, gpu, cpu, pages, quick):
 
 
 # The LZ4 decoders: a thread per page, and a warp per page with lz4_cuda.build_warp_decoder's
-# options (run 11's warp decoder is parse_sequence alone, reading global memory).
+# options (parse_sequence alone, reading global memory, is run 11's warp decoder but for
+# its copy loops).
 DECODERS = (("thread", False),
             ("warp_parse_global", dict(lean=False, stage_input=False)),
             ("warp_lean_global", dict(stage_input=False)),

@@ -64,17 +64,18 @@ def phase2_kernel(word_compare, tight_links=True):
     return phase2
 
 
-def disassemble(kernel, cc=(9, 0)):
-    """The kernel's SASS for compute capability ``cc``, as nvdisasm prints it."""
+def disassemble(kernel, cc=(9, 0), signature=None):
+    """The kernel's SASS for compute capability ``cc``, as nvdisasm prints it; by default
+    for ``phase2_kernel``'s arguments."""
     from numba import cuda, types
 
     ptxas = find_ptxas()
     nvdisasm = os.path.join(os.path.dirname(ptxas), "nvdisasm") if ptxas else None
     if not nvdisasm or not os.path.exists(nvdisasm):
         raise RuntimeError("no nvdisasm beside ptxas: install the ptx extra")
-    pages = types.Array(types.uint8, 2, "C")
-    signature = (pages, types.Array(types.int16, 2, "C"), types.Array(types.int32, 2, "C"),
-                 types.int64, types.int64)
+    if signature is None:
+        signature = (types.Array(types.uint8, 2, "C"), types.Array(types.int16, 2, "C"),
+                     types.Array(types.int32, 2, "C"), types.int64, types.int64)
     with compute_capability(cc):
         ptx, _ = cuda.compile_ptx(kernel.py_func, signature, cc=cc)
     with tempfile.TemporaryDirectory() as tmp:

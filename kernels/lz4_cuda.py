@@ -29,7 +29,8 @@ end.
 
 Decompression gives each page to one thread running the shared ``decode_block``.
 ``build_warp_decoder`` gives a page to a warp that decodes into shared memory; on an
-H200 it ran at 43.7 GB/s against the thread per page's 50.0 (run 12, bench/RESULTS.md).
+H200 it ran at 43.7 GB/s against the thread per page's 50.0 (run 12, bench/RESULTS.md;
+its copy loops have taken unsigned indices since, not yet timed).
 
 Kernels are compiled on first use by ``build(threads)``.  ``compress_pages`` takes
 ``last_phase`` (4 for real work): timing runs that stop after phase 1, 2 or 3 show where
@@ -227,6 +228,15 @@ def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_regi
     final = codec.SEQUENCE_FINAL
 
     @cuda.jit(device=True)
+    def copy_by_lanes(dst, at, src, start, count, lane):
+        # Unsigned indices: numba tests signed ones for wraparound at every access, and
+        # unrolls the loop around it; this one stays a few instructions a step.
+        k = uint32(lane)
+        while k < uint32(count):
+            dst[uint32(at) + k] = src[uint32(start) + k]
+            k += uint32(32)
+
+    @cuda.jit(device=True)
     def decode_block_by_warp(src, slen, dst, cap, lane):
         if cap == 0 and slen == 1 and src[0] != 0:
             return -einval  # as decode_block
@@ -238,19 +248,19 @@ def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_regi
                 read_sequence(src, slen, ip, op, cap, fast))
             if kind < 0:
                 return kind
-            for k in range(lane, literal_count, 32):
-                dst[op + k] = src[literal_start + k]
+            copy_by_lanes(dst, op, src, literal_start, literal_count, lane)
             op += literal_count
             if kind == final:
                 return op
             warp_barrier()  # the match may copy the literals (and matches) just written
-            start = op - offset
             if offset >= match_length:
-                for k in range(lane, match_length, 32):
-                    dst[op + k] = dst[start + k]
+                copy_by_lanes(dst, op, dst, op - offset, match_length, lane)
             else:  # an overlapping match repeats its first offset bytes
-                for k in range(lane, match_length, 32):
-                    dst[op + k] = dst[start + int32(k) % int32(offset)]
+                start = uint32(op - offset)
+                k = uint32(lane)
+                while k < uint32(match_length):
+                    dst[uint32(op) + k] = dst[start + k % uint32(offset)]
+                    k += uint32(32)
             op += match_length
 
     @cuda.jit(**register_limit)
@@ -266,16 +276,13 @@ def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_regi
             slen = block.shape[0]
             if stage_input and slen <= staged_capacity:
                 staged = staged_blocks[warp]
-                for j in range(lane, slen, 32):
-                    staged[j] = block[j]
+                copy_by_lanes(staged, 0, block, 0, slen, lane)
                 warp_barrier()
                 result = decode_block_by_warp(staged, slen, decoded, out.shape[1], lane)
             else:
                 result = decode_block_by_warp(block, slen, decoded, out.shape[1], lane)
             warp_barrier()
-            row = out[p]
-            for j in range(lane, max(result, 0), 32):
-                row[j] = decoded[j]
+            copy_by_lanes(out[p], 0, decoded, 0, max(result, 0), lane)
             if lane == 0:
                 produced[p] = result
 

@@ -59,3 +59,23 @@ def test_words_take_fewer_instructions_than_bytes():
     # candidate that must beat the best, both sides
     assert sum(b["byte_loads"] for b in compiled[True]) == 2
     assert sum(b["byte_loads"] for b in compiled[False]) > 8
+
+
+@pytest.mark.skipif(REASON is not None, reason=REASON or "")
+def test_the_warp_decoders_loops_stay_short():
+    from numba import types
+
+    from gpuacomp.kernels import lz4_cuda
+
+    array = types.Array
+    signature = (array(types.uint8, 1, "C"), array(types.int64, 1, "C"),
+                 array(types.int64, 1, "C"), array(types.uint8, 2, "C"),
+                 array(types.int64, 1, "C"))
+    try:
+        sass = sass_blocks.disassemble(lz4_cuda.build_warp_decoder()[0], signature=signature)
+    except RuntimeError as exc:  # no nvdisasm
+        pytest.skip(str(exc))
+    steps = [b["body"] for b in sass_blocks.basic_blocks(sass) if b["body"]]
+    # Its copies (lz4_cuda.copy_by_lanes) index with unsigned integers: with numba's
+    # signed ones each copy was a loop unrolled four times, 93-109 instructions a step.
+    assert steps and max(steps) <= 48
