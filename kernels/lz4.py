@@ -493,14 +493,21 @@ def decode_block(src, slen, dst, cap):
             src, slen, ip, op, cap, fast)
         if kind < 0:
             return kind
-        for k in range(literal_count):
-            dst[op + k] = src[literal_start + k]
+        # Unsigned indices: numba tests signed ones for wraparound at every access,
+        # which cost the CPU decoder 40% of its speed (bench/RESULTS.md) and the GPU
+        # kernel twice the instructions a copied byte.
+        at = np.uint64(op)
+        start = np.uint64(literal_start)
+        for k in range(np.uint64(literal_count)):
+            dst[at + k] = src[start + k]
         op += literal_count
         if kind == SEQUENCE_FINAL:
             return op
         # Byte by byte: an overlapping match (offset < length) repeats its own output.
-        for k in range(match_length):
-            dst[op + k] = dst[op + k - offset]
+        at = np.uint64(op)
+        start = np.uint64(op - offset)
+        for k in range(np.uint64(match_length)):
+            dst[at + k] = dst[start + k]
         op += match_length
 
 
