@@ -196,9 +196,12 @@ def _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, ltable, dcounts, d
                 return np.int64(-EINVAL)
             if length > cap - op:
                 return np.int64(-EOVERFLOW)
-            # Byte by byte: an overlapping copy repeats its own output.
-            for k in range(length):
-                dst[op + k] = dst[op + k - distance]
+            # Byte by byte: an overlapping copy repeats its own output.  (Unsigned
+            # indices: numba tests signed ones for wraparound at every access.)
+            at = np.uint64(op)
+            start = np.uint64(op - distance)
+            for k in range(np.uint64(length)):
+                dst[at + k] = dst[start + k]
             op += length
 
 
@@ -221,8 +224,10 @@ def _stored(src, slen, state, dst, op, cap):
         return np.int64(-EOVERFLOW) if slen - ip > cap - op else np.int64(-EINVAL)
     if length > cap - op:
         return np.int64(-EOVERFLOW)
-    for k in range(length):
-        dst[op + k] = src[ip + k]
+    at = np.uint64(op)
+    start = np.uint64(ip)
+    for k in range(np.uint64(length)):
+        dst[at + k] = src[start + k]
     state[STATE_IP] = ip + length
     return op + length
 
