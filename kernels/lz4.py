@@ -435,10 +435,10 @@ def fast_sequence(src, slen, ip, op, cap):
     others, which ``parse_sequence`` must read.
 
     Returns ``(kind, next_ip, literal_count, offset, match_length)``; the literals start
-    at ``ip + 1`` and ``fast`` stays True.  Taken here: a literal run of fewer than 15
-    bytes that ends at least ``SHORTCUT_INPUT`` bytes before the input's end, and a
-    match that ends at least ``FAST_ROOM`` bytes before the capacity (past it the loop
-    turns careful).  Most sequences of a page are of this kind; a decoder's time goes
+    at ``ip + 1`` and ``fast`` stays True.  Taken here: a token at least
+    ``SHORTCUT_INPUT + 2`` bytes before the input's end, a literal run of fewer than 15
+    bytes, and a match that ends at least ``FAST_ROOM`` bytes before the capacity (past
+    it the loop turns careful).  Most sequences of a page are of this kind; a decoder's time goes
     into them, so they are worth a path without the tests they cannot fail.
     """
     if ip > slen - (SHORTCUT_INPUT + 2):

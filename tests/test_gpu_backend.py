@@ -148,9 +148,9 @@ def test_warp_decoder_equals_the_cpu_decoder(compressors, page_size, options):
     """A warp per page decodes what the CPU decodes, to the byte, and fails where it
     fails, with the same status: our blocks, liblz4's (its high-compression mode makes
     long overlapping matches), malformed and truncated ones, blocks of pages larger
-    than the capacity, and a block too long to stage in shared memory.  By default and
-    with ``parse_sequence`` alone, from global memory (the options don't change
-    results)."""
+    than the capacity, and a block too long to stage in shared memory.  With the default
+    options and with ``parse_sequence`` alone reading global memory: options change no
+    result."""
     from gpuacomp.backends.cpu import decode_block
     from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
 
