@@ -155,7 +155,7 @@ class GroupRunner:
             total_completion_einval_errors=errors.get(-errno.EINVAL, 0),
             total_completion_timeout_errors=errors.get(-errno.ETIMEDOUT, 0),
             total_completion_decomp_buf_overflow_errors=errors.get(-errno.EOVERFLOW, 0))
-        if self.retry_in_software:
+        if self.retry_in_software and errors:  # (no errors: no page failed)
             self._retry(data, offsets, lengths, capacity, out, produced)
         xp = array_module(produced)
         status = xp.minimum(produced, 0).astype(np.int32)
@@ -170,8 +170,6 @@ class GroupRunner:
 
     def _retry(self, data, offsets, lengths, capacity, out, produced):
         """A page the device failed to decode is decoded again on the CPU path."""
-        if _none_failed_on_device(produced):
-            return
         failed = np.flatnonzero(to_host(produced) < 0)
         if not len(failed):
             return
@@ -212,7 +210,7 @@ def _sum(values):
 
 # Per-page results on the device stay there: the statistics and the retry need a sum or
 # a flag of them, so a scalar crosses the bus where every page's result did (four times a
-# device batch to decompress).
+# device batch to decompress; the retry goes by the error counts).
 
 def _total(values):
     """The sum of per-page values."""
