@@ -8,8 +8,8 @@ round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our
 per page, phase 2 by positions or by segments, bytes compared four at a time or one at a
 time, the match search, the chain's hash bits, a register cap, with phase
 times; an 8-page batch's latency layer by layer, from the kernel alone (and its phases)
-to ``Compressor.compress`` of host pages); the LZ4 decoders (a thread per page, a warp per
-page in its variants); the acomp
+to ``Compressor.compress`` of host pages); the LZ4 decoders (a thread per page, lanes of a
+warp per page in their variants); the acomp
 facade streaming against a direct batch; the zswap workload batched and sequential;
 nvCOMP LZ4 on the same pages; IAA's deflate (both drivers: GPU bytes == CPU bytes,
 speed) beside nvCOMP's Deflate; the deflate kernels' variants (the fixed-code kernel by
@@ -260,16 +260,25 @@ def check_speed(cp, gpu, cpu, pages, quick):
     return out
 
 
-# The LZ4 decoders: a thread per page, and a warp per page with lz4_cuda.build_warp_decoder's
-# options (parse_sequence alone, reading global memory, is run 11's warp decoder but for
-# its copy loops).
+# The LZ4 decoders: a thread per page, and lanes of a warp per page with
+# lz4_cuda.build_warp_decoder's options (a warp, parse_sequence alone, reading global
+# memory, is run 11's warp decoder but for its copy loops).
 DECODERS = (("thread", False),
             ("warp_parse_global", dict(lean=False, stage_input=False)),
             ("warp_lean_global", dict(stage_input=False)),
             ("warp_lean_staged", True),
             ("warp_lean_staged_48_registers", dict(max_registers=48)),
             ("warp_lean_staged_2_warps", dict(warps=2)),
-            ("warp_lean_global_8_warps", dict(warps=8, stage_input=False)))
+            ("warp_lean_global_8_warps", dict(warps=8, stage_input=False)),
+            # Fewer lanes a page, several pages a warp, decoding into global memory (a
+            # warp's store: a sector a page, where a thread per page stores to 32).
+            ("lanes_16_global", dict(lanes=16, shared_output=False, stage_input=False)),
+            ("lanes_8_global", dict(lanes=8, shared_output=False, stage_input=False)),
+            ("lanes_4_global", dict(lanes=4, shared_output=False, stage_input=False)),
+            ("lanes_8_staged_input", dict(lanes=8, warps=2, shared_output=False)),
+            ("lanes_8_global_8_warps", dict(lanes=8, warps=8, shared_output=False,
+                                            stage_input=False)),
+            ("warp_lean_global_output", dict(shared_output=False, stage_input=False)))
 
 
 def check_decoders(cp, gpu, pages, quick):

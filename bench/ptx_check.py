@@ -109,8 +109,9 @@ def kernels():
         ("lz4 compress (block, segments)", lz4_cuda.build(threads, segments=True)[0], compress,
          threads),
         ("lz4 decompress", lz4_decompress, decompress, lz4_cuda.DECODE_THREADS),
-        ("lz4 decompress (warp per page)", lz4_cuda.build_warp_decoder()[0], decompress,
-         32 * lz4_cuda.DECODE_WARPS),
+        _decoder("lz4 decompress (warp per page)", decompress),
+        _decoder("lz4 decompress (8 lanes a page)", decompress, lanes=8, shared_output=False,
+                 stage_input=False),
         ("deflate fixed (block per page)",
          deflate_cuda.build_block(deflate_encode.FIXED, threads), compress, threads),
         ("deflate fixed (block, segments)",
@@ -121,6 +122,14 @@ def kernels():
         ("deflate (thread per page)", deflate_pages, compress, per_page),
         ("inflate", inflate_pages, decompress, per_page),
     ]
+
+
+def _decoder(name, signature, **options):
+    """A row of ``kernels()`` for ``lz4_cuda.build_warp_decoder(**options)``."""
+    from gpuacomp.kernels import lz4_cuda
+
+    kernel, _, threads = lz4_cuda.build_warp_decoder(**options)
+    return name, kernel, signature, threads
 
 
 def find_ptxas():

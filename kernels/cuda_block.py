@@ -40,7 +40,8 @@ entries) lives in the buffer of the best matches, which phase 2 writes afterward
 
 The simulator has no warp intrinsics: there a block barrier and a scan of the lanes'
 values stand in for ``syncwarp`` and ``match_any_sync`` (all threads take part, as
-barriers need).
+barriers need), and ``lanes_barrier``, a barrier of the lanes in ``mask``, is a block
+barrier (kernels that use it give each group of lanes a block of its own there).
 """
 
 import functools
@@ -76,6 +77,10 @@ if SIMULATOR:
         cuda.syncthreads()  # every thread of the block must reach it
 
     @cuda.jit(device=True)
+    def lanes_barrier(mask):
+        cuda.syncthreads()  # a block holds one group of lanes there
+
+    @cuda.jit(device=True)
     def lanes_with_value(value, lane, lane_values):
         mask = 0
         for other in range(32):
@@ -86,6 +91,10 @@ else:
     @cuda.jit(device=True)
     def warp_barrier():
         cuda.syncwarp()
+
+    @cuda.jit(device=True)
+    def lanes_barrier(mask):
+        cuda.syncwarp(mask)
 
     @cuda.jit(device=True)
     def lanes_with_value(value, lane, lane_values):

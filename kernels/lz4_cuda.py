@@ -28,9 +28,10 @@ key differs, so the table size does not matter), then extend the chosen match to
 end.
 
 Decompression gives each page to one thread running the shared ``decode_block``.
-``build_warp_decoder`` gives a page to a warp that decodes into shared memory; on an
-H200 it ran at 43.7 GB/s against the thread per page's 50.0 (run 12, bench/RESULTS.md;
-its copy loops have taken unsigned indices since, not yet timed).
+``build_warp_decoder`` gives a page to lanes of a warp: a whole warp decoding into
+shared memory ran at 43.7 GB/s on an H200 against the thread per page's 50.0 (run 12,
+bench/RESULTS.md; its copy loops have taken unsigned indices since, not yet timed);
+fewer lanes a page, writing to global memory, are not timed yet.
 
 Kernels are compiled on first use by ``build(threads)``.  ``compress_pages`` takes
 ``last_phase`` (4 for real work): timing runs that stop after phase 1, 2 or 3 show where
@@ -49,7 +50,8 @@ from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
 from gpuacomp.kernels.retarget import compile_functions
 
 DECODE_THREADS = 128  # threads per block of decompress_pages, one page each
-DECODE_WARPS = 4  # pages per block of the warp decoder, a warp each
+DECODE_WARPS = 4  # warps per block of the warp decoder
+STATIC_SHARED_LIMIT = 48 * 1024  # shared memory a kernel may declare (CUDA's limit)
 # The compress kernel's register cap: at 32 (a few bytes spilled) 8 blocks of 256
 # threads share an SM where the compiler's 48 let 5, and the serial phases (chain,
 # walk) of some blocks hide behind the others' parallel ones: 20.2 GB/s against 17.0
@@ -195,34 +197,52 @@ def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_co
 
 
 @functools.lru_cache(maxsize=None)
-def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_registers=None):
-    """``(decompress_pages_by_warp, warps)``: the kernel decodes page ``p`` with warp
-    ``p % warps`` of block ``p // warps`` (launch ``[ceil(n / warps), 32 * warps]``),
-    with the arguments of ``decompress_pages``.
+def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_registers=None,
+                       lanes=32, shared_output=True):
+    """``(kernel, pages_per_block, threads_per_block)``: a decompress kernel with the
+    arguments of ``decompress_pages`` that gives each page ``lanes`` lanes of a warp
+    (32, 16, 8 or 4), ``warps`` warps a block (launch ``[ceil(n / pages_per_block),
+    threads_per_block]``).
 
-    The thread-per-page decoder writes every byte to global memory on its own, and its
-    matches read back bytes that went out moments before; here a page is decoded into
-    shared memory, each sequence parsed by all 32 lanes alike (the same bytes, so they
-    stay in step) and copied by them together, then written out 32 consecutive bytes
-    at a time.  A page has some 200-300 sequences of a few literals and a match of 8-17
-    bytes (the memory corpus), so a lane copies a byte or two of each and the time goes
-    into parsing them: ``lean`` reads them with ``lz4.next_sequence`` (a short path for
-    the sequences of liblz4's fast loop) rather than ``parse_sequence`` alone, and
-    ``stage_input`` copies a block into shared memory first (blocks longer than
-    ``compress_bound`` of the capacity, which liblz4 would not make, are read where
-    they are).  Either way the checks are ``parse_sequence``'s, so the results are
-    ``decode_block``'s.  (The simulator's stand-in for a warp barrier holds the whole
-    block: one warp a block there.)  ``max_registers`` caps the kernel's registers (None:
-    the compiler's choice).
+    The thread-per-page decoder writes every byte to global memory on its own: a warp's
+    store touches 32 pages, 32 sectors.  Here a page's lanes parse each sequence alike
+    (the same bytes, so they stay in step) and copy it together, ``lanes`` consecutive
+    bytes a step.  With ``shared_output`` a page is decoded into shared memory, then
+    written out; without it, into its row of ``out`` directly, so that shared memory
+    does not bound the pages in flight.  A page has some 200-300 sequences of a few
+    literals and a match of 8-17 bytes (the memory corpus), so a lane copies a byte or
+    two of each and the time goes into parsing them: a warp per page runs each parse
+    for one page, 8 lanes a page for four.  ``lean`` reads the sequences with
+    ``lz4.next_sequence`` (a short path for the sequences of liblz4's fast loop) rather
+    than ``parse_sequence`` alone, and ``stage_input`` copies a block into shared
+    memory first (blocks longer than ``compress_bound`` of the capacity, which liblz4
+    would not make, are read where they are).  Either way the checks are
+    ``parse_sequence``'s, so the results are ``decode_block``'s.  (The simulator's
+    stand-in for a barrier of lanes holds the whole block: one page a block there.)
+    ``max_registers`` caps the kernel's registers (None: the compiler's choice).
     """
+    if lanes not in (4, 8, 16, 32):
+        raise ValueError(f"lanes must be 4, 8, 16 or 32 (lanes of a warp a page), got {lanes}")
     lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, cuda.jit(device=True))
     register_limit = {} if max_registers is None or cuda_block.SIMULATOR else {
         "max_registers": max_registers}
     read_sequence = lz4.next_sequence if lean else lz4.parse_sequence
-    warp_barrier = cuda_block.warp_barrier
-    warps = 1 if cuda_block.SIMULATOR else warps
+    lanes_barrier = cuda_block.lanes_barrier
+    pages_per_block = warps * 32 // lanes
+    lane_bits = lanes.bit_length() - 1
+    group_lanes = (1 << lanes) - 1  # a page's lanes, from lane 0
     page_capacity = GPU_MAX_PAGE_SIZE
+    decoded_shape = (pages_per_block, page_capacity) if shared_output else (1, 4)
     staged_capacity = (codec.compress_bound(page_capacity) + 3) // 4 * 4 if stage_input else 4
+    shared_bytes = decoded_shape[0] * decoded_shape[1] + pages_per_block * staged_capacity
+    if shared_bytes > STATIC_SHARED_LIMIT:
+        raise ValueError(f"{pages_per_block} pages a block ({warps} warps of {lanes} lanes a "
+                         f"page) need {shared_bytes} bytes of shared memory, over the "
+                         f"{STATIC_SHARED_LIMIT} a kernel may declare: fewer warps, or no "
+                         "shared_output or stage_input")
+    if cuda_block.SIMULATOR:
+        pages_per_block = 1
+        decoded_shape = (1, decoded_shape[1])
     einval = codec.EINVAL
     fast_room = codec.FAST_ROOM
     final = codec.SEQUENCE_FINAL
@@ -234,10 +254,10 @@ def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_regi
         k = uint32(lane)
         while k < uint32(count):
             dst[uint32(at) + k] = src[uint32(start) + k]
-            k += uint32(32)
+            k += uint32(lanes)
 
     @cuda.jit(device=True)
-    def decode_block_by_warp(src, slen, dst, cap, lane):
+    def decode_block_by_lanes(src, slen, dst, cap, lane, mask):
         if cap == 0 and slen == 1 and src[0] != 0:
             return -einval  # as decode_block
         ip = 0
@@ -252,7 +272,7 @@ def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_regi
             op += literal_count
             if kind == final:
                 return op
-            warp_barrier()  # the match may copy the literals (and matches) just written
+            lanes_barrier(mask)  # the match may copy the literals (and matches) just written
             if offset >= match_length:
                 copy_by_lanes(dst, op, dst, op - offset, match_length, lane)
             else:  # an overlapping match repeats its first offset bytes
@@ -260,30 +280,32 @@ def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_regi
                 k = uint32(lane)
                 while k < uint32(match_length):
                     dst[uint32(op) + k] = dst[start + k % uint32(offset)]
-                    k += uint32(32)
+                    k += uint32(lanes)
             op += match_length
 
     @cuda.jit(**register_limit)
-    def decompress_pages_by_warp(data, offsets, lengths, out, produced):
-        warp = cuda.threadIdx.x >> 5
-        lane = cuda.threadIdx.x & 31
-        p = cuda.blockIdx.x * warps + warp
-        decoded_pages = cuda.shared.array((warps, page_capacity), uint8)
-        staged_blocks = cuda.shared.array((warps, staged_capacity), uint8)
+    def decompress_pages_by_lanes(data, offsets, lengths, out, produced):
+        group = cuda.threadIdx.x >> lane_bits  # the block's page
+        lane = cuda.threadIdx.x & (lanes - 1)
+        mask = uint32(group_lanes << ((cuda.threadIdx.x & 31) & ~(lanes - 1)))
+        p = cuda.blockIdx.x * pages_per_block + group
+        decoded_pages = cuda.shared.array(decoded_shape, uint8)
+        staged_blocks = cuda.shared.array((pages_per_block, staged_capacity), uint8)
         if p < out.shape[0]:
             block = data[offsets[p]:offsets[p] + lengths[p]]
-            decoded = decoded_pages[warp]
+            decoded = decoded_pages[group] if shared_output else out[p]
             slen = block.shape[0]
             if stage_input and slen <= staged_capacity:
-                staged = staged_blocks[warp]
+                staged = staged_blocks[group]
                 copy_by_lanes(staged, 0, block, 0, slen, lane)
-                warp_barrier()
-                result = decode_block_by_warp(staged, slen, decoded, out.shape[1], lane)
+                lanes_barrier(mask)
+                result = decode_block_by_lanes(staged, slen, decoded, out.shape[1], lane, mask)
             else:
-                result = decode_block_by_warp(block, slen, decoded, out.shape[1], lane)
-            warp_barrier()
-            copy_by_lanes(out[p], 0, decoded, 0, max(result, 0), lane)
+                result = decode_block_by_lanes(block, slen, decoded, out.shape[1], lane, mask)
+            if shared_output:
+                lanes_barrier(mask)
+                copy_by_lanes(out[p], 0, decoded, 0, max(result, 0), lane)
             if lane == 0:
                 produced[p] = result
 
-    return decompress_pages_by_warp, warps
+    return decompress_pages_by_lanes, pages_per_block, pages_per_block * lanes

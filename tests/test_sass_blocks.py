@@ -62,7 +62,8 @@ def test_words_take_fewer_instructions_than_bytes():
 
 
 @pytest.mark.skipif(REASON is not None, reason=REASON or "")
-def test_the_warp_decoders_loops_stay_short():
+@pytest.mark.parametrize("options", [{}, dict(lanes=8, shared_output=False, stage_input=False)])
+def test_the_warp_decoders_loops_stay_short(options):
     from numba import types
 
     from gpuacomp.kernels import lz4_cuda
@@ -72,7 +73,8 @@ def test_the_warp_decoders_loops_stay_short():
                  array(types.int64, 1, "C"), array(types.uint8, 2, "C"),
                  array(types.int64, 1, "C"))
     try:
-        sass = sass_blocks.disassemble(lz4_cuda.build_warp_decoder()[0], signature=signature)
+        sass = sass_blocks.disassemble(lz4_cuda.build_warp_decoder(**options)[0],
+                                       signature=signature)
     except RuntimeError as exc:  # no nvdisasm
         pytest.skip(str(exc))
     steps = [b["body"] for b in sass_blocks.basic_blocks(sass) if b["body"]]

@@ -55,8 +55,8 @@ def _configured(kernel, grid, block, stream):
 
 class LZ4Kernels:
     """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress;
-    to decompress, a thread per page, or with ``warp_decoder`` a warp per page
-    (``lz4_cuda.build_warp_decoder``; True, or a dict of its options).
+    to decompress, a thread per page, or with ``warp_decoder`` lanes of a warp per
+    page (``lz4_cuda.build_warp_decoder``; True, or a dict of its options).
     ``max_registers``, ``segments``, ``word_compare``, ``hash_bits`` and
     ``tight_links``: the compress kernel's register cap (None: the compiler's choice),
     its phase 2 by stretches of positions, its bytes compared four at a time, its
@@ -71,20 +71,20 @@ class LZ4Kernels:
         self.compress_kernel, self.decompress_kernel = lz4_cuda.build(
             threads_per_block, max_registers, segments, word_compare,
             tight_links=tight_links, **options)
-        self._pages_per_decode_block = 0  # a thread per page
+        self._decode_blocks = None  # a thread per page
         if warp_decoder is not False:
             options = {} if warp_decoder is True else warp_decoder
-            self.decompress_kernel, self._pages_per_decode_block = (
-                lz4_cuda.build_warp_decoder(**options))
+            self.decompress_kernel, *self._decode_blocks = lz4_cuda.build_warp_decoder(
+                **options)
 
     def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates):
         _configured(self.compress_kernel, pages.shape[0], self.threads_per_block, stream)(
             pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
 
     def decompress(self, stream, data, offsets, lengths, out, produced):
-        if self._pages_per_decode_block:
-            per_block = self._pages_per_decode_block
-            grid, block = -(-out.shape[0] // per_block), 32 * per_block
+        if self._decode_blocks:
+            per_block, block = self._decode_blocks
+            grid = -(-out.shape[0] // per_block)
         else:
             grid, block = -(-out.shape[0] // lz4_cuda.DECODE_THREADS), lz4_cuda.DECODE_THREADS
         _configured(self.decompress_kernel, grid, block, stream)(
