@@ -136,6 +136,16 @@ def pytest_generate_tests(metafunc):
                     reason=f"page corpus not found at {corpus_dir()}"))])
 
 
+@pytest.fixture
+def corpus_page_or_none():
+    """A page of the memory corpus with many matches, or None without the corpus."""
+    names = memory_files()
+    if not names:
+        return None
+    pages = load_memory(names[0])
+    return np.array(pages[len(pages) // 3])
+
+
 @pytest.fixture(scope="module")
 def cpu():
     """A CPU Compressor with the default options."""

@@ -155,14 +155,3 @@ def test_best_match_finds_what_the_cpu_finds(corpus_page_or_none):
                 matched += expected[0] > 0
     assert matched  # (not only pages without matches)
 
-
-@pytest.fixture
-def corpus_page_or_none():
-    """A page of the memory corpus with many matches, or None without the corpus."""
-    from conftest import load_memory, memory_files
-
-    names = memory_files()
-    if not names:
-        return None
-    pages = load_memory(names[0])
-    return np.array(pages[len(pages) // 3])

@@ -5,19 +5,35 @@ Pages are independent, so a batch splits into contiguous chunks of pages, one pe
 page.  The bytes cannot depend on the split (every page is compressed alone).
 """
 
+import types
+
 import numba
 import numpy as np
 from numba import njit, prange
 
+from gpuacomp.backends import host_words
 from gpuacomp.backends.parallel import PARALLEL_LOCK
 from gpuacomp.backends.recycled import RecycledBuffer
 from gpuacomp.inputs import check_count
 from gpuacomp.kernels import lz4 as codec
 from gpuacomp.kernels.retarget import compile_functions
 
-# inline="always": numba passes arrays to a called function with reference counting,
-# which costs more than the work of a call per position.
-lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, njit(cache=True, nogil=True, inline="always"))
+
+def _compile_codec():
+    """The codec's functions for the CPU, comparing bytes eight at a time where the host
+    can (``host_words``; the same results)."""
+    # inline="always": numba passes arrays to a called function with reference
+    # counting, which costs more than the work of a call per position.
+    compile_inline = njit(cache=True, nogil=True, inline="always")
+    words = host_words.FUNCTIONS
+    if words is None:
+        return compile_functions(codec, codec.CODEC_FUNCTIONS, compile_inline)
+    names = tuple(name for name in codec.CODEC_FUNCTIONS if name not in host_words.REPLACED)
+    return types.SimpleNamespace(**vars(words), **vars(compile_functions(
+        codec, names, compile_inline, uses=words)))
+
+
+lz4 = _compile_codec()
 encode_page = lz4.encode_page
 hash_chain = lz4.hash_chain
 link_positions = lz4.link_positions

@@ -1,0 +1,139 @@
+"""``python -m bench.word_compare``: the CPU encoders with bytes compared one at a time
+and eight at a time (``gpuacomp/backends/host_words.py``), side by side in one process.
+
+Both variants of each encoder (LZ4, ``deflate-iaa``'s fixed and dynamic modes) are
+compiled here from the same codec source, the one with ``lz4._same_key`` and
+``lz4._common_length``, the other with ``host_words``' versions (what the CPU backends
+use), and run on one thread over the same pages in alternation.  Both must write the
+same bytes; the table gives each one's median MB/s and their ratio.  Pages: the
+project's default pages, or ``--corpus`` files or directories.  Compiling the six
+encoders takes most of the run (about four minutes on a 2-core VM).
+"""
+
+import argparse
+import statistics
+import sys
+import time
+import types
+
+import numpy as np
+
+from bench.common import Progress, add_corpus_option, corpus_sources, markdown_table
+
+SLOT_MARGIN = 64  # beyond a page: room for either codec's incompressible page
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench.word_compare",
+                                     description=__doc__.split("\n\n")[0])
+    add_corpus_option(parser)
+    parser.add_argument("--rounds", type=int, default=7, help="timed rounds (default 7)")
+    parser.add_argument("--candidates", type=int, default=4, help="max_candidates (default 4)")
+    return parser.parse_args(argv)
+
+
+def encoders():
+    """``{codec: {variant: run(pages, out, slot, lengths, max_candidates)}}``."""
+    from numba import njit
+
+    from gpuacomp.backends import host_words
+    from gpuacomp.backends.cpu import HASH_ENTRIES, link_page
+    from gpuacomp.kernels import deflate_encode, lz4
+    from gpuacomp.kernels.retarget import compile_functions
+
+    if host_words.FUNCTIONS is None:
+        raise SystemExit("this host is big-endian: the CPU backends compare bytewise here")
+    inline = njit(nogil=True, inline="always")
+    kept = tuple(n for n in lz4.CODEC_FUNCTIONS if n not in host_words.REPLACED)
+    lz4_variants = {
+        "bytewise": compile_functions(lz4, lz4.CODEC_FUNCTIONS, inline),
+        "8 bytes": types.SimpleNamespace(**vars(host_words.FUNCTIONS), **vars(
+            compile_functions(lz4, kept, inline, uses=host_words.FUNCTIONS)))}
+
+    def lz4_runner(encode_page):
+        @njit(nogil=True)
+        def run(pages, out, slot, lengths, max_candidates):
+            n = pages.shape[1]
+            head = np.full(HASH_ENTRIES, -1, np.int32)
+            prev = np.empty(max(n, 1), np.int32)
+            base = 0
+            for p in range(pages.shape[0]):
+                base = link_page(pages[p], n, n - lz4.MATCH_START_MARGIN, head, base, prev)
+                lengths[p] = encode_page(pages[p], n, prev, out[p * slot:(p + 1) * slot],
+                                         slot, max_candidates)
+        return run
+
+    def deflate_runner(encode_page, mode):
+        @njit(nogil=True)
+        def run(pages, out, slot, lengths, max_candidates):
+            n = pages.shape[1]
+            head = np.full(HASH_ENTRIES, -1, np.int32)
+            prev = np.empty(max(n, 1), np.int32)
+            records = np.empty((3, n // deflate_encode.MIN_MATCH + 1), np.int32)
+            tables = np.zeros((deflate_encode.TABLE_ROWS, deflate_encode.TABLE_WIDTH), np.int32)
+            writer = np.zeros(3, np.int64)
+            base = 0
+            for p in range(pages.shape[0]):
+                base = link_page(pages[p], n, n - (deflate_encode.MIN_MATCH - 1), head, base,
+                                 prev)
+                lengths[p] = encode_page(pages[p], n, prev, out[p * slot:(p + 1) * slot],
+                                         slot, mode, max_candidates, records, tables, writer)
+        return run
+
+    runners = {"lz4": {k: lz4_runner(v.encode_page) for k, v in lz4_variants.items()}}
+    for name, mode in (("deflate-iaa", "fixed"), ("deflate-iaa-dynamic", "dynamic")):
+        runners[name] = {
+            k: deflate_runner(compile_functions(deflate_encode, deflate_encode.CODEC_FUNCTIONS,
+                                                inline, uses=v).encode_page,
+                              deflate_encode.MODES[mode])
+            for k, v in lz4_variants.items()}
+    return runners
+
+
+def compare(variants, pages, rounds, candidates):
+    """Median seconds of each variant; raises if their bytes differ."""
+    slot = pages.shape[1] + SLOT_MARGIN
+    outputs = {}
+    for name, run in variants.items():  # compiles, and the bytes to compare
+        out, lengths = np.zeros(len(pages) * slot, np.uint8), np.empty(len(pages), np.int32)
+        run(pages, out, slot, lengths, candidates)
+        outputs[name] = (out, lengths)
+    (first, (out0, len0)), *others = outputs.items()
+    for name, (out, lengths) in others:
+        if not (np.array_equal(len0, lengths) and np.array_equal(out0, out)):
+            raise SystemExit(f"{name} wrote other bytes than {first}")
+    seconds = {name: [] for name in variants}
+    out, lengths = np.zeros(len(pages) * slot, np.uint8), np.empty(len(pages), np.int32)
+    for _ in range(rounds):
+        for name, run in variants.items():
+            start = time.perf_counter()
+            run(pages, out, slot, lengths, candidates)
+            seconds[name].append(time.perf_counter() - start)
+    return {name: statistics.median(s) for name, s in seconds.items()}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    progress = Progress()
+    sources = corpus_sources(args.corpus)
+    progress("compiling both variants of each encoder")
+    runners = encoders()
+    progress.expect(len(sources) * len(runners))
+    rows = []
+    for source in sources:
+        pages = np.ascontiguousarray(source.pages)
+        for codec, variants in runners.items():
+            median = compare(variants, pages, args.rounds, args.candidates)
+            rate = {name: pages.nbytes / s / 1e6 for name, s in median.items()}
+            rows.append((source.name, codec, f"{rate['bytewise']:.0f}", f"{rate['8 bytes']:.0f}",
+                         f"{median['bytewise'] / median['8 bytes']:.2f}x"))
+            progress.step(f"{codec} on {source.name}")
+    print(f"# one-thread compression, bytes compared one at a time or eight "
+          f"(medians of {args.rounds} alternating rounds; the same bytes)")
+    print(markdown_table(("pages", "encoder", "bytewise MB/s", "8 bytes MB/s", "speedup"),
+                         rows, align="llrrr"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
