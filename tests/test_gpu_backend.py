@@ -145,7 +145,7 @@ def test_gpu_malformed_blocks_get_error_status(compressors):
 @pytest.mark.parametrize("page_size, options", [
     (4096, {}), (40, {}), (4096, dict(lean=False, stage_input=False)),
     (4096, dict(lanes=8, shared_output=False, stage_input=False)),
-    (4096, dict(lanes=4, shared_output=False)), (40, dict(lanes=16))])
+    (4096, dict(lanes=4, warps=1, shared_output=False)), (40, dict(lanes=16, warps=2))])
 def test_warp_decoder_equals_the_cpu_decoder(compressors, page_size, options):
     """Lanes of a warp per page decode what the CPU decodes, to the byte, and fail where
     it fails, with the same status: our blocks, liblz4's (its high-compression mode
@@ -178,6 +178,19 @@ def test_warp_decoder_equals_the_cpu_decoder(compressors, page_size, options):
         assert produced[i] == status, f"block {i}"
         if status >= 0:
             assert np.array_equal(out[i, :status], expected[:status]), f"block {i}"
+
+
+@pytest.mark.sim
+@needs_gpu_path
+@pytest.mark.parametrize("options", [dict(lanes=8), dict(lanes=4, shared_output=False),
+                                     dict(lanes=3)])
+def test_warp_decoder_options_that_cannot_build_say_why(options):
+    """Pages a block whose shared memory exceeds what a kernel may declare (a GPU's
+    limit, checked under the simulator too), or lanes that do not divide a warp."""
+    from gpuacomp.kernels import lz4_cuda
+
+    with pytest.raises(ValueError, match="shared memory|lanes must be"):
+        lz4_cuda.build_warp_decoder(**options)
 
 
 @pytest.mark.gpu
