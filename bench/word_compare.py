@@ -1,13 +1,14 @@
-"""``python -m bench.word_compare``: the CPU encoders with bytes compared one at a time
-and eight at a time (``gpuacomp/backends/host_words.py``), side by side in one process.
+"""``python -m bench.word_compare``: the CPU codecs with bytes compared and copied one
+at a time and eight at a time (``gpuacomp/backends/host_words.py``), side by side in
+one process.
 
-Both variants of each encoder (LZ4, ``deflate-iaa``'s fixed and dynamic modes) are
-compiled here from the same codec source, the one with ``lz4._same_key`` and
-``lz4._common_length``, the other with ``host_words``' versions (what the CPU backends
-use), and run on one thread over the same pages in alternation.  Both must write the
-same bytes; the table gives each one's median MB/s and their ratio.  Pages: the
-project's default pages, or ``--corpus`` files or directories.  Compiling the six
-encoders takes most of the run (about four minutes on a 2-core VM).
+Both variants of each encoder (LZ4, ``deflate-iaa``'s fixed and dynamic modes) and of
+the LZ4 decoder are compiled here from the same codec source, the one with ``lz4``'s
+bytewise functions, the other with ``host_words``' versions (what the CPU backends
+use), and run on one thread over the same pages in alternation.  Both must give the
+same bytes; the table gives each one's median MB/s (of uncompressed data) and their
+ratio.  Pages: the project's default pages, or ``--corpus`` files or directories.
+Compiling the eight variants takes most of the run (about four minutes on a 2-core VM).
 """
 
 import argparse
@@ -80,7 +81,17 @@ def encoders():
                                          slot, mode, max_candidates, records, tables, writer)
         return run
 
-    runners = {"lz4": {k: lz4_runner(v.encode_page) for k, v in lz4_variants.items()}}
+    def decode_runner(decode_block):
+        @njit(nogil=True)
+        def run(data, offsets, lengths, out, produced):
+            for p in range(out.shape[0]):
+                block = data[offsets[p]:offsets[p] + lengths[p]]
+                produced[p] = decode_block(block, block.shape[0], out[p], out.shape[1])
+        return run
+
+    runners = {"lz4": {k: lz4_runner(v.encode_page) for k, v in lz4_variants.items()},
+               "lz4 decode": {k: decode_runner(v.decode_block)
+                              for k, v in lz4_variants.items()}}
     for name, mode in (("deflate-iaa", "fixed"), ("deflate-iaa-dynamic", "dynamic")):
         runners[name] = {
             k: deflate_runner(compile_functions(deflate_encode, deflate_encode.CODEC_FUNCTIONS,
@@ -90,47 +101,73 @@ def encoders():
     return runners
 
 
-def compare(variants, pages, rounds, candidates):
-    """Median seconds of each variant; raises if their bytes differ."""
-    slot = pages.shape[1] + SLOT_MARGIN
+def compare(variants, pages, rounds, candidates, blocks=None):
+    """Median seconds of each variant: encoders of ``pages``, or with ``blocks`` (their
+    LZ4 blocks: data, offsets, lengths) decoders, which must give back ``pages``.
+    Raises if the variants' bytes differ."""
+    if blocks is None:
+        slot = pages.shape[1] + SLOT_MARGIN
+
+        def arrays():
+            return np.zeros(len(pages) * slot, np.uint8), np.empty(len(pages), np.int32)
+
+        def call(run, out):
+            run(pages, out[0], slot, out[1], candidates)
+    else:
+        def arrays():
+            return np.zeros_like(pages), np.empty(len(pages), np.int64)
+
+        def call(run, out):
+            run(*blocks, *out)
     outputs = {}
     for name, run in variants.items():  # compiles, and the bytes to compare
-        out, lengths = np.zeros(len(pages) * slot, np.uint8), np.empty(len(pages), np.int32)
-        run(pages, out, slot, lengths, candidates)
-        outputs[name] = (out, lengths)
-    (first, (out0, len0)), *others = outputs.items()
-    for name, (out, lengths) in others:
-        if not (np.array_equal(len0, lengths) and np.array_equal(out0, out)):
+        outputs[name] = arrays()
+        call(run, outputs[name])
+    (first, reference), *others = outputs.items()
+    if blocks is not None and not np.array_equal(reference[0], pages):
+        raise SystemExit(f"{first} did not give back the pages")
+    for name, out in others:
+        if not all(np.array_equal(a, b) for a, b in zip(reference, out)):
             raise SystemExit(f"{name} wrote other bytes than {first}")
     seconds = {name: [] for name in variants}
-    out, lengths = np.zeros(len(pages) * slot, np.uint8), np.empty(len(pages), np.int32)
+    out = arrays()
     for _ in range(rounds):
         for name, run in variants.items():
             start = time.perf_counter()
-            run(pages, out, slot, lengths, candidates)
+            call(run, out)
             seconds[name].append(time.perf_counter() - start)
     return {name: statistics.median(s) for name, s in seconds.items()}
+
+
+def lz4_blocks(encode, pages, candidates):
+    """The LZ4 blocks of ``pages`` by ``encode`` (a runner): ``(data, offsets, lengths)``."""
+    slot = pages.shape[1] + SLOT_MARGIN
+    data, lengths = np.zeros(len(pages) * slot, np.uint8), np.empty(len(pages), np.int32)
+    encode(pages, data, slot, lengths, candidates)
+    return data, np.arange(len(pages), dtype=np.int64) * slot, lengths.astype(np.int64)
 
 
 def main(argv=None):
     args = parse_args(argv)
     progress = Progress()
     sources = corpus_sources(args.corpus)
-    progress("compiling both variants of each encoder")
+    progress("compiling both variants of each codec")
     runners = encoders()
     progress.expect(len(sources) * len(runners))
     rows = []
     for source in sources:
         pages = np.ascontiguousarray(source.pages)
+        blocks = lz4_blocks(runners["lz4"]["bytewise"], pages, args.candidates)
         for codec, variants in runners.items():
-            median = compare(variants, pages, args.rounds, args.candidates)
+            median = compare(variants, pages, args.rounds, args.candidates,
+                             blocks if codec == "lz4 decode" else None)
             rate = {name: pages.nbytes / s / 1e6 for name, s in median.items()}
             rows.append((source.name, codec, f"{rate['bytewise']:.0f}", f"{rate['8 bytes']:.0f}",
                          f"{median['bytewise'] / median['8 bytes']:.2f}x"))
             progress.step(f"{codec} on {source.name}")
-    print(f"# one-thread compression, bytes compared one at a time or eight "
+    print(f"# one thread, bytes compared and copied one at a time or eight "
           f"(medians of {args.rounds} alternating rounds; the same bytes)")
-    print(markdown_table(("pages", "encoder", "bytewise MB/s", "8 bytes MB/s", "speedup"),
+    print(markdown_table(("pages", "codec", "bytewise MB/s", "8 bytes MB/s", "speedup"),
                          rows, align="llrrr"))
     return 0
 

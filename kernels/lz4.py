@@ -497,27 +497,40 @@ def decode_block(src, slen, dst, cap):
             src, slen, ip, op, cap, fast)
         if kind < 0:
             return kind
-        # Unsigned indices: numba tests signed ones for wraparound at every access,
-        # which cost the CPU decoder 40% of its speed (bench/RESULTS.md) and the GPU
-        # kernel twice the instructions a copied byte.
-        at = np.uint64(op)
-        start = np.uint64(literal_start)
-        for k in range(np.uint64(literal_count)):
-            dst[at + k] = src[start + k]
+        _copy_literals(dst, op, src, literal_start, literal_count)
         op += literal_count
         if kind == SEQUENCE_FINAL:
             return op
-        # Byte by byte: an overlapping match (offset < length) repeats its own output.
-        at = np.uint64(op)
-        start = np.uint64(op - offset)
-        for k in range(np.uint64(match_length)):
-            dst[at + k] = dst[start + k]
+        _copy_match(dst, op, offset, match_length)
         op += match_length
+
+
+# The decoder's copies, checked by parse_sequence first.  Unsigned indices: numba tests
+# signed ones for wraparound at every access, which cost the CPU decoder 40% of its
+# speed (bench/RESULTS.md) and the GPU kernel twice the instructions a copied byte.  The
+# CPU backends put versions that copy eight bytes a step in their place (host_words).
+
+def _copy_literals(dst, at, src, start, count):
+    """``dst[at:at + count] = src[start:start + count]``."""
+    at = np.uint64(at)
+    start = np.uint64(start)
+    for k in range(np.uint64(count)):
+        dst[at + k] = src[start + k]
+
+
+def _copy_match(dst, at, offset, count):
+    """The match of ``count`` bytes at ``offset`` back, byte by byte: an overlapping
+    match (``offset < count``) repeats its own output."""
+    at = np.uint64(at)
+    start = at - np.uint64(offset)
+    for k in range(np.uint64(count)):
+        dst[at + k] = dst[start + k]
 
 
 CODEC_FUNCTIONS = (
     "_length_field_size", "_write_length", "sequence_size", "write_sequence", "_same_key",
     "_common_length", "best_match", "_carried_length", "segment_best_matches", "extend_match",
     "encode_page", "hash_chain", "link_positions", "_read_length", "_match_fits",
-    "parse_sequence", "fast_sequence", "next_sequence", "decode_block",
+    "parse_sequence", "fast_sequence", "next_sequence", "decode_block", "_copy_literals",
+    "_copy_match",
 )

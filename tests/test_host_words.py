@@ -68,3 +68,38 @@ def arrays_and_cases(draw):
 def test_words_agree_on_arbitrary_arrays(case):
     page, cases = case
     check(page, cases, f"array {page.tolist()}")
+
+
+def test_wide_copies_stay_within_the_output(cpu):
+    """The CPU decoder copies eight bytes a step and may write up to seven past a copy's
+    end, never past the output it was given: each block decodes into the front of a
+    larger buffer whose rest must stay as it was, with what the bytewise decoder
+    reports.  Blocks: ours and liblz4's of edge pages (long zero runs, periods shorter
+    and longer than a step, random), each truncated, and each into capacities that end
+    mid-copy."""
+    from gpuacomp.backends.cpu import decode_block
+    from gpuacomp.kernels.retarget import compile_functions
+
+    bytewise = compile_functions(lz4, lz4.CODEC_FUNCTIONS, njit(cache=False)).decode_block
+    lz4_block = pytest.importorskip("lz4.block")
+    rng = np.random.default_rng(3)
+    pages = [np.zeros(4096, np.uint8), np.resize(np.frombuffer(b"abc", np.uint8), 4096),
+             np.resize(np.frombuffer(b"01234", np.uint8), 4096),
+             np.resize(np.frombuffer(b"0123456789", np.uint8), 4096),
+             rng.integers(0, 256, 4096, dtype=np.uint8),
+             rng.integers(0, 4, 4096, dtype=np.uint8)]
+    ours = cpu.compress(np.stack(pages))
+    blocks = []
+    for i, page in enumerate(pages):
+        for block in (ours.page(i), lz4_block.compress(page.tobytes(), store_size=False)):
+            blocks += [block, block[:len(block) // 2], block[:-1]]
+    for b, block in enumerate(blocks):
+        src = np.frombuffer(block, np.uint8)
+        for capacity in (4096, 4095, 4090, 100, 13):
+            expected = np.zeros(capacity, np.uint8)
+            status = bytewise(src, len(src), expected, capacity)
+            buffer = np.full(capacity + 64, 0xA5, np.uint8)
+            assert decode_block(src, len(src), buffer[:capacity], capacity) == status, b
+            assert (buffer[capacity:] == 0xA5).all(), f"block {b} wrote past capacity {capacity}"
+            if status >= 0:
+                assert np.array_equal(buffer[:status], expected[:status]), b
