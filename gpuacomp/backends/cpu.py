@@ -20,8 +20,8 @@ from gpuacomp.kernels.retarget import compile_functions
 
 
 def _compile_codec():
-    """The codec's functions for the CPU, comparing bytes eight at a time where the host
-    can (``host_words``; the same results)."""
+    """The codec's functions for the CPU, comparing and copying bytes eight at a time
+    where the host can (``host_words``; the same results)."""
     # inline="always": numba passes arrays to a called function with reference
     # counting, which costs more than the work of a call per position.
     compile_inline = njit(cache=True, nogil=True, inline="always")
