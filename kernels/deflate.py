@@ -14,10 +14,17 @@ of length one only, that is a single code).
 
 The functions take only arrays and integers: a caller owns the workspace (``state``:
 input position, bit buffer and bit count; the code lengths; counts, offsets and symbols
-of the two code sets), so a CUDA thread can keep it in local memory.
+of the two code sets), so a CUDA thread can keep it in local memory.  Back-references
+and stored blocks are copied by ``lz4``'s decoder copies (``USES``), which a caller
+compiles for its target with these (the CPU's copy eight bytes a step).
 """
 
 import numpy as np
+
+from gpuacomp.kernels.lz4 import _copy_literals, _copy_match
+
+# The functions of kernels/lz4.py these call: compile_functions(..., uses=...) them.
+USES = ("_copy_literals", "_copy_match")
 
 EINVAL = 22
 EOVERFLOW = 75
@@ -196,12 +203,7 @@ def _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, ltable, dcounts, d
                 return np.int64(-EINVAL)
             if length > cap - op:
                 return np.int64(-EOVERFLOW)
-            # Byte by byte: an overlapping copy repeats its own output.  (Unsigned
-            # indices: numba tests signed ones for wraparound at every access.)
-            at = np.uint64(op)
-            start = np.uint64(op - distance)
-            for k in range(np.uint64(length)):
-                dst[at + k] = dst[start + k]
+            _copy_match(dst, op, distance, length)
             op += length
 
 
@@ -224,10 +226,7 @@ def _stored(src, slen, state, dst, op, cap):
         return np.int64(-EOVERFLOW) if slen - ip > cap - op else np.int64(-EINVAL)
     if length > cap - op:
         return np.int64(-EOVERFLOW)
-    at = np.uint64(op)
-    start = np.uint64(ip)
-    for k in range(np.uint64(length)):
-        dst[at + k] = src[start + k]
+    _copy_literals(dst, op, src, ip, length)
     state[STATE_IP] = ip + length
     return op + length
 

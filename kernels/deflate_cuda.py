@@ -356,8 +356,9 @@ def build():
     shared_lz4, encode = device_functions()
     encode_page = encode.encode_page
     link_positions = shared_lz4.link_positions
-    inflate_page = compile_functions(decoder, decoder.CODEC_FUNCTIONS,
-                                     cuda.jit(device=True)).inflate_page
+    device = cuda.jit(device=True)
+    inflate_page = compile_functions(decoder, decoder.CODEC_FUNCTIONS, device, uses=(
+        compile_functions(lz4, decoder.USES, device))).inflate_page
     # Array shapes must be compile-time constants: numba types a module attribute
     # (``decoder.MAX_BITS``) as a run-time integer, a closure's value as a literal.
     hash_entries = 1 << HASH_LOG

@@ -103,3 +103,36 @@ def test_wide_copies_stay_within_the_output(cpu):
             assert (buffer[capacity:] == 0xA5).all(), f"block {b} wrote past capacity {capacity}"
             if status >= 0:
                 assert np.array_equal(buffer[:status], expected[:status]), b
+
+
+def test_inflate_copies_stay_within_the_output():
+    """The CPU inflate copies back-references and stored blocks with the same functions:
+    zlib streams of edge pages (whole, truncated) decode into the front of larger rows
+    whose rest stays untouched, with zlib's bytes where they decode."""
+    import zlib
+
+    from gpuacomp.backends.inflate import _inflate_range
+
+    rng = np.random.default_rng(4)
+    pages = [np.zeros(4096, np.uint8), np.resize(np.frombuffer(b"01234", np.uint8), 4096),
+             np.resize(np.frombuffer(b"0123456789abc", np.uint8), 4096),
+             rng.integers(0, 256, 4096, dtype=np.uint8),
+             rng.integers(0, 4, 4096, dtype=np.uint8)]
+    streams = []
+    for page in pages:
+        for level, strategy in ((1, zlib.Z_DEFAULT_STRATEGY), (9, zlib.Z_FIXED), (0, 0)):
+            packer = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)
+            stream = packer.compress(page.tobytes()) + packer.flush()
+            streams += [stream, stream[:len(stream) // 2]]
+    data = np.frombuffer(b"".join(streams), np.uint8).copy()
+    lengths = np.array([len(s) for s in streams], np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    for capacity in (4096, 4093, 100):
+        rows = np.full((len(streams), capacity + 64), 0xA5, np.uint8)
+        produced = np.empty(len(streams), np.int64)
+        _inflate_range(data, offsets, lengths, 0, len(streams), rows[:, :capacity], produced)
+        assert (rows[:, capacity:] == 0xA5).all(), f"a stream wrote past capacity {capacity}"
+        for s, stream in enumerate(streams):
+            if produced[s] >= 0:
+                expected = zlib.decompressobj(-15).decompress(stream)
+                assert rows[s, :produced[s]].tobytes() == expected[:produced[s]], s

@@ -4,14 +4,16 @@ import numpy as np
 import numba
 from numba import njit, prange
 
+from gpuacomp.backends.cpu import lz4
 from gpuacomp.backends.parallel import PARALLEL_LOCK
 from gpuacomp.kernels import deflate as codec
 from gpuacomp.kernels.retarget import compile_functions
 
 # inline="always": numba passes arrays to a called function with reference counting,
-# which costs more than decoding a symbol.
+# which costs more than decoding a symbol.  (The copies: the CPU's LZ4 decoder's.)
 _inflate = compile_functions(codec, codec.CODEC_FUNCTIONS,
-                             njit(cache=True, nogil=True, inline="always")).inflate_page
+                             njit(cache=True, nogil=True, inline="always"),
+                             uses=lz4).inflate_page
 
 
 @njit(cache=True, nogil=True)
