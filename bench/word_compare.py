@@ -39,6 +39,7 @@ def encoders():
 
     from gpuacomp.backends import host_words
     from gpuacomp.backends.cpu import HASH_ENTRIES, link_page
+    from gpuacomp.backends.deflate_cpu import encoder_workspace
     from gpuacomp.kernels import deflate_encode, lz4
     from gpuacomp.kernels.retarget import compile_functions
 
@@ -68,11 +69,7 @@ def encoders():
         @njit(nogil=True)
         def run(pages, out, slot, lengths, max_candidates):
             n = pages.shape[1]
-            head = np.full(HASH_ENTRIES, -1, np.int32)
-            prev = np.empty(max(n, 1), np.int32)
-            records = np.empty((3, n // deflate_encode.MIN_MATCH + 1), np.int32)
-            tables = np.zeros((deflate_encode.TABLE_ROWS, deflate_encode.TABLE_WIDTH), np.int32)
-            writer = np.zeros(3, np.int64)
+            head, prev, records, tables, writer = encoder_workspace(n)
             base = 0
             for p in range(pages.shape[0]):
                 base = link_page(pages[p], n, n - (deflate_encode.MIN_MATCH - 1), head, base,

@@ -19,14 +19,19 @@ _encoder = compile_functions(codec, codec.CODEC_FUNCTIONS,
 encode_page = _encoder.encode_page
 
 
+@njit(cache=True, nogil=True, inline="always")
+def encoder_workspace(page_size):
+    """``(head, prev, records, tables, writer)``: what ``encode_page`` and the chain
+    need for pages of ``page_size`` bytes, reused page after page."""
+    return (np.full(HASH_ENTRIES, -1, np.int32), np.empty(max(page_size, 1), np.int32),
+            np.empty((3, page_size // codec.MIN_MATCH + 1), np.int32),
+            np.zeros((codec.TABLE_ROWS, codec.TABLE_WIDTH), np.int32), np.zeros(3, np.int64))
+
+
 @njit(cache=True, nogil=True)
 def _compress_range(pages, first, last, out, slot, lengths, mode, max_candidates):
     page_size = pages.shape[1]
-    head = np.full(HASH_ENTRIES, -1, np.int32)
-    prev = np.empty(max(page_size, 1), np.int32)
-    records = np.empty((3, page_size // codec.MIN_MATCH + 1), np.int32)
-    tables = np.zeros((codec.TABLE_ROWS, codec.TABLE_WIDTH), np.int32)
-    writer = np.zeros(3, np.int64)
+    head, prev, records, tables, writer = encoder_workspace(page_size)
     base = 0
     for p in range(first, last):
         src = pages[p]
