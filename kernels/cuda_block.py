@@ -4,12 +4,17 @@ Both kernels parse a page the same way (``kernels/lz4.py``'s definition): a hash
 of every position, each position's best match in parallel, then a greedy walk over a
 bitmap of the positions that have a match.  What they share lives here:
 
-- ``link_chain``: the chain.  The block hashes every position, then warp 0 links them a
-  warp-width of positions at a time, in order: lanes with the same 12-bit hash of their
-  4-byte key find each other with one ``match_any_sync``, link to the nearest earlier
-  lane of their group, and the group's first lane links to (and updates) a head
-  table.  Each position links to the previous position with the same hash, the CPU's
-  kind of chain.  (A first version sorted all positions by key instead; the 78-stage
+- ``link_chain``: the chain.  Each position links to the previous position with the
+  same 12-bit hash of its 4-byte key, the CPU's kind of chain.  The block hashes every
+  position, then links them in rows of ``CHAIN_ROW`` positions, a thread each, in
+  order: the lanes of a warp with the same hash find each other with one
+  ``match_any_sync`` and link to the nearest earlier lane of their group; a group's
+  first lane sets its warp's bit in the hash's byte of a table, and after a barrier
+  links to the last lane of the nearest earlier warp with the hash, or to a head
+  table; the row's last position of a hash updates the head table.  Before, warp 0
+  linked the whole page alone, 32 positions a round (``parallel_chain=False``): 128
+  rounds in a row, 77 of a page's 144 us on an H200 (run 12), while the block's other
+  warps waited.  (A first version sorted all positions by key instead; the 78-stage
   bitonic sort took 43% of the LZ4 kernel's time on an H200.)
 - ``find_best_matches``: phase 2, every position's best match and a bitmap of the
   positions that have one; by single positions (``lz4.best_match``) or, with
@@ -35,8 +40,9 @@ bitmap of the positions that have a match.  What they share lives here:
 
 Shared memory decides how many pages an SM holds at once, and the serial phases (the
 chain, the walk) leave a block's other warps idle, so a kernel keeps only what a phase
-needs and lends its buffers out between phases: ``link_chain``'s head table (16-bit
-entries) lives in the buffer of the best matches, which phase 2 writes afterwards.
+needs and lends its buffers out between phases: ``link_chain``'s workspace (a head table
+of 16-bit entries, and the rows' bytes: ``chain_workspace``) lives in the buffer of the
+best matches, which phase 2 writes afterwards.
 
 The simulator has no warp intrinsics: there a block barrier and a scan of the lanes'
 values stand in for ``syncwarp`` and ``match_any_sync`` (all threads take part, as
@@ -69,6 +75,21 @@ BITMAP_WORDS = GPU_MAX_PAGE_SIZE // 32
 # length, an output byte or bit below 3 + 9 * 4096 + 7) fits in 16 bits.
 RECORD_QUARTER = GPU_MAX_PAGE_SIZE // 4
 LONG_LITERALS = 32  # literal runs longer than this are handled by the whole block
+# Positions the chain links at a time, a thread each: 8 warps, so that which warps of a
+# row hold a hash fits a byte.
+CHAIN_ROW = 256
+
+
+def chain_workspace(hash_bits=HASH_BITS):
+    """uint16 entries of ``link_chain``'s workspace: the head table, then a byte a hash."""
+    return (1 << hash_bits) * 3 // 2
+
+
+def lane_entries(threads):
+    """Entries of the ``lanes`` workspace a kernel gives ``link_chain`` and ``walk``: 32,
+    or in the simulator, whose stand-in for ``match_any_sync`` reads every lane's value
+    from shared memory, one a thread."""
+    return max(32, threads) if SIMULATOR else 32
 
 
 if SIMULATOR:
@@ -105,18 +126,25 @@ else:
 
 
 @functools.lru_cache(maxsize=None)
-def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight_links=True):
+def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight_links=True,
+          parallel_chain=True):
     """The helpers for blocks of ``threads`` threads (a power of two >= 32); phase 2 by
     ``segments`` or by single positions (the same results, a different work split);
     bytes compared four at a time (``page_words``: the page must sit in a uint32 buffer
     of ``page_words.BUFFER_WORDS``, viewed as bytes) or one at a time; the chain's hash
     of ``hash_bits`` (its head table holds ``1 << hash_bits`` uint16 entries).  With
     four bytes at a time, ``tight_links`` searches with ``page_words.best_match``, its
-    walk over hash collisions a tight loop (False: ``lz4.best_match``)."""
+    walk over hash collisions a tight loop (False: ``lz4.best_match``); the chain linked
+    by rows of positions across the block (``parallel_chain``; a block of more than one
+    warp) or by warp 0 alone.
+    ``link_chain``'s workspace holds ``chain_workspace(hash_bits)`` uint16 entries, and
+    ``lanes`` (its and ``walk``'s) ``lane_entries(threads)``."""
     if threads < 32 or threads & (threads - 1):
         raise ValueError(f"threads must be a power of two >= 32 (a whole warp), got {threads}")
     q1, q3 = RECORD_QUARTER, 3 * RECORD_QUARTER
     hash_entries = 1 << hash_bits
+    chain_entries = chain_workspace(hash_bits)
+    chain_row = min(threads, CHAIN_ROW)
     names = ("_carried_length", "segment_best_matches", "extend_match")
     if word_compare:
         search = compile_functions(lz4, names + ("best_match",), cuda.jit(device=True),
@@ -138,16 +166,19 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
         return int64(((key * uint64(2654435761)) & uint64(0xFFFFFFFF)) >> (32 - hash_bits))
 
     @cuda.jit(device=True)
-    def link_chain(src, starts, head, prev, lane_hash, tid):
-        """Link ``prev[i]`` for every ``i < starts`` (the block's threads all call this;
-        ``head`` is a uint16 workspace of ``1 << hash_bits``, ``lane_hash`` of 32)."""
+    def hash_positions(src, starts, head, prev, tid):
+        """Empty ``head`` and put each position's hash in its link's entry: the rounds
+        that link them then read one entry where they would read four bytes."""
         for h in range(tid, hash_entries, threads):
             head[h] = EMPTY
-        # The whole block hashes every position first, into the link's own entry: the
-        # ordered rounds below then read one entry where they would read four bytes.
         for i in range(tid, starts, threads):
             prev[i] = hash_key(src, i)
         cuda.syncthreads()
+
+    @cuda.jit(device=True)
+    def link_chain_by_warp(src, starts, head, prev, lane_hash, tid):
+        """``link_chain`` by warp 0 alone, 32 positions a round."""
+        hash_positions(src, starts, head, prev, tid)
         if tid < 32 or SIMULATOR:
             for base in range(0, starts, 32):
                 i = base + tid
@@ -170,6 +201,63 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
                         head[h] = base + 31 - cuda.clz(uint32(group))
                 warp_barrier()
         cuda.syncthreads()
+
+    @cuda.jit(device=True)
+    def link_chain_by_rows(src, starts, head, prev, lane_hash, tid):
+        """``link_chain`` by rows of ``chain_row`` positions, a position a thread."""
+        # A byte a hash: bit w set while warp w of the row holds that hash.
+        warps_with = head[hash_entries:chain_entries].view(np.uint32)
+        for w in range(tid, hash_entries >> 2, threads):
+            warps_with[w] = 0
+        hash_positions(src, starts, head, prev, tid)
+        warp = tid >> 5
+        lane = tid & 31
+        in_row = tid < chain_row
+        for base in range(0, starts, chain_row):
+            i = base + tid
+            active = in_row and i < starts
+            h = int32(prev[i]) if active else int32(hash_entries + lane)  # unique filler
+            if SIMULATOR:  # its match_any stand-in reads the lanes' values
+                lane_hash[tid] = h
+                warp_barrier()
+            group = uint32(0)
+            if in_row:
+                group = uint32(lanes_with_value(h, lane, lane_hash[warp << 5:]))
+            below = uint32((1 << lane) - 1)
+            lower = group & below
+            word = h >> 2
+            shift = uint32((h & 3) << 3)
+            if active and lower == 0:  # the first lane of the hash in its warp
+                cuda.atomic.or_(warps_with, word, uint32(1 << warp) << shift)
+            cuda.syncthreads()
+            link = int32(-1)
+            warps = uint32(0)
+            if active:
+                warps = (warps_with[word] >> shift) & uint32(0xFF)
+                earlier = warps & uint32((1 << warp) - 1)
+                if lower != 0:
+                    link = base + (warp << 5) + 31 - cuda.clz(lower)  # nearest earlier lane
+                elif earlier != 0:
+                    # The last lane of the nearest earlier warp with the hash (all of
+                    # that warp's positions are below i, so all hashed).
+                    at = base + ((31 - cuda.clz(earlier)) << 5) + 31
+                    while int32(prev[at]) != h:
+                        at -= 1
+                    link = at
+                else:
+                    last = head[h]
+                    link = -1 if last == EMPTY else int32(last)
+            cuda.syncthreads()  # every link of the row is read before any is written
+            if active:
+                prev[i] = link
+                if group & ~(below | uint32(1 << lane)) == 0 and warps >> uint32(warp + 1) == 0:
+                    head[h] = i  # the row's last position with the hash
+                if lower == 0:
+                    warps_with[word] = 0  # (the word's other hashes are done too)
+            cuda.syncthreads()
+
+    # (A block of one warp has rows of one warp: their table and barriers would only add.)
+    link_chain = link_chain_by_rows if parallel_chain and threads > 32 else link_chain_by_warp
 
     @cuda.jit(device=True)
     def segment_bounds(count, tid):

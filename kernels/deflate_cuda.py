@@ -84,8 +84,8 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
     ``last_phase`` is 4 for real work: timing runs that stop after phase 1, 2 or 3 show
     where a batch spends its time.
     """
-    if 1 << cuda_block.HASH_BITS > 2 * GPU_MAX_PAGE_SIZE:
-        raise ValueError("the chain's head table must fit the best matches' buffer")
+    if cuda_block.chain_workspace() > 2 * GPU_MAX_PAGE_SIZE:
+        raise ValueError("the chain's workspace must fit the best matches' buffer")
     block = cuda_block.build(threads, segments, word_compare)
     _, encode = device_functions()
     match_field = encode.match_field
@@ -109,6 +109,7 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
     code_lit, len_lit = encoder.CODE_LIT, encoder.LEN_LIT
     code_dist, len_dist = encoder.CODE_DIST, encoder.LEN_DIST
     histogram = DIST_ROW + DIST_SYMBOLS
+    lane_entries = cuda_block.lane_entries(threads)
 
     @cuda.jit(device=True)
     def put_bits(words, bit, value, nbits):
@@ -167,7 +168,7 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
         words = cuda.shared.array(OUT_WORDS, uint32)
         bits = cuda.shared.array(BITMAP_WORDS, uint32)
         path = cuda.shared.array(BITMAP_WORDS, uint32)
-        lanes = cuda.shared.array(32, int64)
+        lanes = cuda.shared.array(lane_entries, int64)
         lit_code = cuda.shared.array(CODES, uint16)
         lit_len = cuda.shared.array(CODES, uint8)
         dist_code = cuda.shared.array(32, uint16)

@@ -3,8 +3,9 @@
 Compression produces the parse of ``kernels/lz4.py`` with the block's threads sharing
 the work, in four phases separated by barriers:
 
-1. **Chain.**  Warp 0 links every position to the previous one with the same hash
-   (``cuda_block.link_chain``); the head table lives in the buffer of the best matches,
+1. **Chain.**  The block links every position to the previous one with the same hash,
+   a row of 256 positions at a time (``cuda_block.link_chain``; warp 0 alone with
+   ``parallel_chain=False``); its workspace lives in the buffer of the best matches,
    which phase 2 fills.
 2. **Best matches.**  Every position chooses its candidate in parallel, as
    ``lz4.best_match`` does (lengths compared up to ``SELECT_CAP``, as the parse
@@ -61,19 +62,20 @@ COMPRESS_REGISTERS = 32
 
 @functools.lru_cache(maxsize=None)
 def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_compare=True,
-          hash_bits=cuda_block.HASH_BITS, tight_links=True):
+          hash_bits=cuda_block.HASH_BITS, tight_links=True, parallel_chain=True):
     """Compile the kernels: ``threads`` per block to compress a page (a power of two >= 32),
     with at most ``max_registers`` per thread (None: the compiler's choice); phase 2 by
     ``segments`` (a stretch of consecutive positions per thread, carrying lengths from
     one position to the one before) or by single positions; bytes compared four at a
     time (``word_compare``, ``kernels/page_words.py``) or one at a time; the chain's
     hash of ``hash_bits``; the search of ``page_words.best_match`` (``tight_links``,
-    with four bytes at a time) or of ``lz4.best_match``.
+    with four bytes at a time) or of ``lz4.best_match``; the chain linked by the whole
+    block (``parallel_chain``) or by warp 0 (``cuda_block.link_chain``).
 
     These change only the work split, the instructions and occupancy, never the bytes.
     """
     block = cuda_block.build(threads, segments, word_compare, hash_bits,  # checks threads
-                             tight_links)
+                             tight_links, parallel_chain)
     link_chain = block.link_chain
     find_best_matches = block.find_best_matches
     walk = block.walk
@@ -92,8 +94,9 @@ def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_co
     decode_block = lz4.decode_block
     page_capacity = GPU_MAX_PAGE_SIZE
     page_buffer_words = page_words.BUFFER_WORDS
-    # a head table, or a uint16 offset and a uint8 length a position
-    best_entries = max(1 << hash_bits, page_capacity * 3 // 2)
+    # the chain's workspace, or a uint16 offset and a uint8 length a position
+    best_entries = max(cuda_block.chain_workspace(hash_bits), page_capacity * 3 // 2)
+    lane_entries = cuda_block.lane_entries(threads)
     words = BITMAP_WORDS
     start_margin = codec.MATCH_START_MARGIN
     last_literals = codec.LAST_LITERALS
@@ -112,19 +115,19 @@ def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_co
         page = pages[p]
         dst = out[p * slot:(p + 1) * slot]
         tid = cuda.threadIdx.x
-        # 26 KB in all (30 KB with a 13-bit chain), so that more pages share an SM.
+        # 26 KB in all (38 KB with a 13-bit chain), so that more pages share an SM.
         src = cuda.shared.array(page_buffer_words, uint32).view(np.uint8)
         # The chain in phases 1 and 2, then the walk's records (cuda_block's layout).
         prev = cuda.shared.array(page_capacity, int16)
         records = prev.view(np.uint16)
-        # The chain's head table in phase 1, then each position's best offset and length.
+        # The chain's workspace in phase 1, then each position's best offset and length.
         best = cuda.shared.array(best_entries, uint16)
         short_offset = best[:page_capacity]
         short_length = best[page_capacity:page_capacity + page_capacity // 2].view(np.uint8)
         bits = cuda.shared.array(words, uint32)
         path = cuda.shared.array(words, uint32)
         walk_state = cuda.shared.array(4, int32)  # result, matches, long runs, walk's flag
-        lanes = cuda.shared.array(32, int64)
+        lanes = cuda.shared.array(lane_entries, int64)
 
         for i in range(tid, page_size, threads):
             src[i] = page[i]
