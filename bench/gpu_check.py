@@ -3,17 +3,19 @@
     python bench/gpu_check.py [--corpus DIR] [--quick] [--stages A,B] [--budget SECONDS]
 
 Sections: environment; correctness (GPU bytes == CPU bytes at several batch sizes,
-round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); our speed
-(device-resident and host-to-host; the compress kernel's variants side by side: threads
-per page, phase 2 by positions or by segments, bytes compared four at a time or one at a
-time, the match search, the chain's hash bits, a register cap, with phase
-times; an 8-page batch's latency layer by layer, from the kernel alone (and its phases)
-to ``Compressor.compress`` of host pages); the LZ4 decoders (a thread per page, lanes of a
-warp per page in their variants); the acomp
-facade streaming against a direct batch; the zswap workload batched and sequential;
-nvCOMP LZ4 on the same pages; IAA's deflate (both drivers: GPU bytes == CPU bytes,
-speed) beside nvCOMP's Deflate; the deflate kernels' variants (the fixed-code kernel by
-positions, bytewise and by segments; each mode's block and thread per page).
+round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); latency (an
+8-page batch: the compress kernels such a batch could get, alone and phase by phase,
+the chain linked by warp 0 or by the whole block, 256 to 1024 threads a page, LZ4's and
+IAA deflate's; then layer by layer, from the default kernel alone to
+``Compressor.compress`` of host pages); our speed (device-resident and host-to-host; the
+compress kernel's variants side by side: threads per page, phase 2 by positions or by
+segments, bytes compared four at a time or one at a time, the match search, the chain's
+hash bits and how it is linked, a register cap, with phase times); the LZ4 decoders (a
+thread per page, lanes of a warp per page in their variants); the acomp facade
+streaming against a direct batch; the zswap workload batched and sequential; nvCOMP LZ4
+on the same pages; IAA's deflate (both drivers: GPU bytes == CPU bytes, speed) beside
+nvCOMP's Deflate; the deflate kernels' variants (the fixed-code kernel by positions,
+bytewise and by segments; each mode's block and thread per page).
 Prints a short table last; writes details as JSON to $OUT/gpu_check.json when $OUT is set.
 """
 
@@ -214,12 +216,14 @@ def check_speed(cp, gpu, cpu, pages, quick):
     # against 8 at the default 32), a cap of 40, the search of lz4.best_match (some 37
     # instructions a hash collision against 13: run 10's kernel), bytes compared one at
     # a time (as in run 9), the chain's 13-bit hash, 128 threads a page, phase 2 by
-    # segments.
+    # segments, the chain by warp 0 alone (run 12's default), 1024 threads a page (what
+    # a batch of few pages gets).
     variants = (dict(), dict(max_registers=None), dict(max_registers=40),
                 dict(max_registers=None, tight_links=False),
                 dict(max_registers=None, word_compare=False), dict(hash_bits=13),
                 dict(threads_per_block=128), dict(threads_per_block=128, max_registers=None),
-                dict(segments=True))
+                dict(segments=True), dict(parallel_chain=False),
+                dict(threads_per_block=1024))
     for options in variants:
         options = {"threads_per_block": 256, **options}
         name = f"resident_{sizes[0]}" + "".join(
@@ -240,11 +244,15 @@ def check_speed(cp, gpu, cpu, pages, quick):
             same = False
         out["all_ok"] = out.get("all_ok", True) and same
         report(name, out[name])
-    out.update(latency_breakdown(cp, gpu, pages[:8]))
-    for candidates in (1, 16):
+    # Fewer candidates trade ratio for speed (the parse's default is 4; nvCOMP's ratio is
+    # the floor): the ratio of each, from the same run.
+    for candidates in (1, 2, 3, 16):
         backend = gpu.accelerator._backend
         seconds, _, _ = device_time(cp, lambda: backend.compress(dev, gpu._slot, candidates))
-        out[f"resident_{sizes[0]}_candidates_{candidates}_GBps"] = dev.nbytes / seconds / 1e9
+        _, lengths = backend.compress(dev, gpu._slot, candidates)
+        out[f"resident_{sizes[0]}_candidates_{candidates}"] = dict(
+            GBps=dev.nbytes / seconds / 1e9,
+            ratio=dev.nbytes / float(cp.maximum(lengths, 0).sum()))
     del dev
     n = sizes[0]
     host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
@@ -257,6 +265,112 @@ def check_speed(cp, gpu, cpu, pages, quick):
     out["latency_8_pages_us"] = dict(p50=np.percentile(samples, 50) * 1e6,
                                      p99=np.percentile(samples, 99) * 1e6)
     print(out, flush=True)
+    return out
+
+
+# The compress kernels an 8-page batch could get: (name, kernel set, threads a page).
+# Run 12's kernel linked the chain by warp 0 alone (77 of its 144 us); the chain by rows
+# of the whole block, then more threads a page, as GPUBackend's few_pages gives them.
+LATENCY_KERNELS = (("lz4_chain_by_warp_0_256", ("lz4", dict(parallel_chain=False)), 256),
+                   ("lz4_chain_by_rows_256", ("lz4", {}), 256),
+                   ("lz4_chain_by_rows_512", ("lz4", {}), 512),
+                   ("lz4_chain_by_rows_1024", ("lz4", {}), 1024),
+                   ("deflate_iaa_256", ("fixed", {}), 256),
+                   ("deflate_iaa_1024", ("fixed", {}), 1024))
+
+
+def check_latency(cp, gpu, pages):
+    """An 8-page batch: each candidate kernel alone, phase by phase (CUDA events, a block
+    alone on its SM: a page's critical path, and a numba launch), its bytes against the
+    CPU's, then the default's layers up to ``Compressor.compress`` of host pages."""
+    import gpuacomp
+    from gpuacomp.backends.gpu import DeflateKernels, GPUBackend, LZ4Kernels
+
+    out = section("latency")
+    eight = np.ascontiguousarray(pages[:8])
+    dev = cp.asarray(eight)
+    all_ok = True
+    expected = {}  # the CPU's bytes, by codec
+    for name, (codec, options), threads in LATENCY_KERNELS:
+        try:
+            if codec == "lz4":
+                kernels = LZ4Kernels(256, **options)
+            else:
+                kernels = DeflateKernels(codec, 256, per_page_threads=False, **options)
+            if codec not in expected:
+                cpu = gpuacomp.Compressor("lz4" if codec == "lz4" else "deflate-iaa",
+                                          device="cpu")
+                expected[codec] = cpu, cpu.compress(eight)
+            cpu, reference = expected[codec]
+            slot, candidates = cpu._slot, cpu.candidates
+            backend = GPUBackend(kernels=kernels, few_pages=(threads, len(eight)))
+            data, lengths = backend.compress(dev, slot, candidates)
+            lengths = lengths.get()
+            data = data.get().reshape(len(eight), slot)
+            same = (np.array_equal(lengths, reference.lengths)
+                    and all(data[i, :lengths[i]].tobytes() == reference.page(i)
+                            for i in range(len(eight))))
+            phases = phase_times(cp, backend, dev, slot, candidates, threads, repeat=21)
+            out[name] = dict(same_bytes_as_cpu=same,
+                             **{f"phase_1_to_{k}_us": ms * 1e3 for k, ms in phases.items()},
+                             **kernel_usage(kernels.compress_kernel_for(threads)[0]))
+        except Exception as exc:  # one broken variant must not hide the others' figures
+            out[name] = dict(error=repr(exc)[:300])
+            same = False
+        all_ok &= same
+        report(name, out[name])
+    out.update(latency_breakdown(cp, gpu, eight))
+    out["host_steps_us"] = host_steps(cp, gpu, eight)
+    report(out["host_steps_us"])
+    out["all_ok"] = bool(all_ok)
+    return out
+
+
+def host_steps(cp, gpu, host_pages):
+    """The host's part of a small batch, step by step as ``GPUBackend`` takes them
+    (wall clock, p50 of 200, microseconds): what the 8-page latency pays above the
+    kernel, and so what is worth cutting."""
+    from gpuacomp.backends.gpu import copy_pages
+
+    backend = gpu.accelerator._backend
+    n, page_size = host_pages.shape
+    slot, candidates = gpu._slot, gpu.candidates
+    stream = backend._streams[0]
+    staged, d_pages, d_data, d_lengths, views = backend._chunk_buffers(0, n, page_size, slot)
+    nb_stream = backend._numba_stream(stream)
+    kernel, threads = backend.kernels.compress_kernel_for(backend._threads_for(n))
+    sliced = views[0][:n], views[1][:n * slot], views[2][:n]
+    pinned_data = backend._cupyx.empty_pinned(n * slot, np.uint8)
+    pinned_lengths = backend._cupyx.empty_pinned(n, np.int32)
+
+    def launch():
+        kernel[n, threads, nb_stream](sliced[0], page_size, sliced[1], slot, sliced[2],
+                                      candidates, 4)
+
+    def copies_back():
+        d_data[:n * slot].get(stream=stream, out=pinned_data)
+        d_lengths[:n].get(stream=stream, out=pinned_lengths)
+        stream.synchronize()
+
+    steps = (("empty_pinned_x2", lambda: (backend._cupyx.empty_pinned(n * slot, np.uint8),
+                                          backend._cupyx.empty_pinned(n, np.int32))),
+             ("synchronize_idle_stream", stream.synchronize),
+             ("copy_pages_to_staging", lambda: copy_pages(staged[:n], host_pages)),
+             ("set_host_to_device_synced", lambda: (d_pages[:n].set(staged[:n], stream=stream),
+                                                    stream.synchronize())),
+             ("slice_numba_views_x3", lambda: (views[0][:n], views[1][:n * slot],
+                                               views[2][:n])),
+             ("as_cuda_array_x3", lambda: [backend._as_numba(a)
+                                           for a in (d_pages, d_data, d_lengths)]),
+             ("cupy_empty_x2", lambda: (cp.empty(n * slot, cp.uint8), cp.empty(n, cp.int32))),
+             ("launch_no_sync", launch),
+             ("launch_synced", lambda: (launch(), stream.synchronize())),
+             ("get_device_to_host_x2_synced", copies_back),
+             ("backend_compress_host", lambda: backend.compress(host_pages, slot, candidates)))
+    out = {}
+    for name, fn in steps:
+        samples = wall_times(fn, 200)
+        out[name] = float(np.percentile(samples, 50) * 1e6)
     return out
 
 
@@ -330,28 +444,31 @@ def kernel_usage(kernel):
     return usage
 
 
-def phase_times(cp, backend, dev, slot, candidates):
-    """Milliseconds of the compress kernel stopped after each phase (1 to 4), launched
-    directly on device arrays: where a batch spends its time, without a profiler."""
+def phase_times(cp, backend, dev, slot, candidates, threads=None, repeat=5):
+    """Milliseconds of the compress kernel (of blocks of ``threads``; None: the kernel
+    set's own) stopped after each phase (1 to 4), launched directly on device arrays:
+    where a batch spends its time, without a profiler."""
     from gpuacomp.backends.gpu import ALL_PHASES
     n = len(dev)
     d_out = cp.empty(n * slot, cp.uint8)
     d_len = cp.empty(n, cp.int32)
     nb = [backend._as_numba(a) for a in (dev, d_out, d_len)]
     stream = backend._numba_stream(cp.cuda.get_current_stream())
-    launch = backend.kernels.compress_kernel[n, backend.kernels.threads_per_block, stream]
+    kernel, threads = backend.kernels.compress_kernel_for(threads)
+    launch = kernel[n, threads, stream]
     times = {}
     for last_phase in range(1, ALL_PHASES + 1):
         seconds, _, _ = device_time(cp, lambda: launch(nb[0], dev.shape[1], nb[1], slot, nb[2],
-                                                       candidates, last_phase))
+                                                       candidates, last_phase), repeat)
         times[last_phase] = seconds * 1e3
     return times
 
 
 def latency_breakdown(cp, gpu, host_pages):
     """Where the time of a small batch goes, layer by layer (microseconds, medians):
-    the kernel alone (CUDA events around a direct launch), the backend and the
-    ``Compressor`` on device-resident pages, then on host pages (wall clock)."""
+    the kernel alone (CUDA events around a direct launch, with the threads a page the
+    backend gives such a batch), the backend and the ``Compressor`` on device-resident
+    pages, then on host pages (wall clock)."""
     backend = gpu.accelerator._backend
     n = len(host_pages)
     dev = cp.asarray(host_pages)
@@ -360,8 +477,9 @@ def latency_breakdown(cp, gpu, host_pages):
     d_len = cp.empty(n, cp.int32)
     nb = [backend._as_numba(a) for a in (dev, d_out, d_len)]
     stream = backend._numba_stream(cp.cuda.get_current_stream())
-    kernels = backend.kernels
-    launch = kernels.compress_kernel[n, kernels.threads_per_block, stream]
+    threads = backend._threads_for(n)
+    kernel, block = backend.kernels.compress_kernel_for(threads)
+    launch = kernel[n, block, stream]
 
     def synced(fn):
         def call():
@@ -369,12 +487,12 @@ def latency_breakdown(cp, gpu, host_pages):
             cp.cuda.get_current_stream().synchronize()
         return call
 
-    out = {}
+    out = {f"latency_{n}_threads_a_page": block}
     seconds, _, _ = device_time(cp, lambda: launch(nb[0], dev.shape[1], nb[1], slot, nb[2],
                                                    candidates, 4), repeat=50)
     out[f"latency_{n}_kernel_events_us"] = seconds * 1e6
     # A page's critical path, phase by phase: each block alone on its SM.
-    for k, ms in phase_times(cp, backend, dev, slot, candidates).items():
+    for k, ms in phase_times(cp, backend, dev, slot, candidates, threads).items():
         out[f"latency_{n}_kernel_phase_1_to_{k}_us"] = ms * 1e3
     for name, fn in (("kernel_launch_wall", lambda: launch(nb[0], dev.shape[1], nb[1], slot,
                                                            nb[2], candidates, 4)),
@@ -600,8 +718,8 @@ def main(argv=None):
     parser.add_argument("--corpus", default=".corpus", help="page files to tile (default .corpus)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--stages",
-                        default="correctness,ceilings,speed,decoders,facade,zswap,nvcomp,"
-                                "deflate,deflate_variants",
+                        default="correctness,ceilings,latency,speed,decoders,facade,zswap,"
+                                "nvcomp,deflate,deflate_variants",
                         help="comma-separated stages to run (default: all)")
     parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                         help="start no stage after this many seconds, so that a run under "
@@ -623,6 +741,7 @@ def main(argv=None):
     RESULTS["gpu_first_call_s"] = time.perf_counter() - t
     stages = [("correctness", lambda: check_correctness(cp, gpu, cpu, pages, args.quick)),
               ("ceilings", lambda: check_ceilings(cp)),
+              ("latency", lambda: check_latency(cp, gpu, pages)),
               ("speed", lambda: check_speed(cp, gpu, cpu, pages, args.quick)),
               ("decoders", lambda: check_decoders(cp, gpu, pages, args.quick)),
               ("facade", lambda: check_facade(pages, args.quick)),
@@ -651,7 +770,7 @@ def main(argv=None):
     save()
     print_table()
     correct = all(RESULTS.get(stage, {}).get("all_ok", True)
-                  for stage in ("correctness", "speed", "decoders", "deflate",
+                  for stage in ("correctness", "latency", "speed", "decoders", "deflate",
                                 "deflate_variants"))
     return 0 if correct and "all_ok" in RESULTS.get("correctness", {}) else 1
 
@@ -691,7 +810,7 @@ def print_table():
         print(f"zswap {key:26s} {value}")
     for key, value in nv.items():
         print(f"nvcomp {key:25s} {value}")
-    for stage in ("decoders", "deflate", "deflate_variants"):
+    for stage in ("latency", "decoders", "deflate", "deflate_variants"):
         for key, value in RESULTS.get(stage, {}).items():
             print(f"{stage} {key:24s} {value}")
 

@@ -93,10 +93,11 @@ def kernels():
         np.row_stack = np.vstack
     from numba import types as t
 
-    from gpuacomp.backends.gpu import default_threads
+    from gpuacomp.backends.gpu import FEW_PAGES_THREADS, default_threads
     from gpuacomp.kernels import deflate_cuda, deflate_encode, lz4_cuda
 
     threads = default_threads(simulator=False)
+    few = FEW_PAGES_THREADS
     pages, data = t.Array(t.uint8, 2, "C"), t.Array(t.uint8, 1, "C")
     lengths, wide = t.Array(t.int32, 1, "C"), t.Array(t.int64, 1, "C")
     compress = (pages, t.int64, data, t.int64, lengths, t.int64, t.int64)
@@ -108,6 +109,9 @@ def kernels():
         ("lz4 compress (block per page)", lz4_compress, compress, threads),
         ("lz4 compress (block, segments)", lz4_cuda.build(threads, segments=True)[0], compress,
          threads),
+        ("lz4 compress (chain by warp 0)", lz4_cuda.build(threads, parallel_chain=False)[0],
+         compress, threads),
+        ("lz4 compress (few pages)", lz4_cuda.build(few)[0], compress, few),
         ("lz4 decompress", lz4_decompress, decompress, lz4_cuda.DECODE_THREADS),
         _decoder("lz4 decompress (warp per page)", decompress),
         _decoder("lz4 decompress (8 lanes a page)", decompress, lanes=8, shared_output=False,
@@ -117,6 +121,8 @@ def kernels():
         ("deflate fixed (block, segments)",
          deflate_cuda.build_block(deflate_encode.FIXED, threads, segments=True), compress,
          threads),
+        ("deflate fixed (few pages)", deflate_cuda.build_block(deflate_encode.FIXED, few),
+         compress, few),
         ("deflate dynamic (block per page)",
          deflate_cuda.build_block(deflate_encode.DYNAMIC, threads), compress, threads),
         ("deflate (thread per page)", deflate_pages, compress, per_page),

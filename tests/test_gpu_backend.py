@@ -116,6 +116,37 @@ def test_kernel_options_do_not_change_bytes(compressors):
 
 @pytest.mark.sim
 @needs_gpu_path
+@pytest.mark.parametrize("codec", ["lz4", "deflate-iaa"])
+def test_few_pages_get_more_threads_and_the_same_bytes(codec):
+    """A batch of at most ``few_pages[1]`` pages is compressed by blocks of
+    ``few_pages[0]`` threads, a larger one by the kernel set's own; both give the CPU's
+    bytes."""
+    import gpuacomp
+    from gpuacomp.backends.gpu import DeflateKernels, GPUBackend, LZ4Kernels
+
+    class Recorded(DeflateKernels if codec != "lz4" else LZ4Kernels):
+        def compress(self, *args):
+            self.threads_asked.append(args[-1])
+            super().compress(*args)
+
+    kernels = Recorded("fixed", 32, per_page_threads=False) if codec != "lz4" else Recorded(32)
+    kernels.threads_asked = []
+    backend = GPUBackend(simulator=SIM, kernels=kernels, few_pages=(64, 1))
+    cpu = gpuacomp.Compressor(codec, device="cpu")
+    pages = edge_pages()[[2, 3]]
+    for count in (1, 2):
+        expected = cpu.compress(pages[:count])
+        data, lengths = backend.compress(pages[:count], cpu._slot, cpu.candidates)
+        data, lengths = _host(data), _host(lengths)
+        assert np.array_equal(lengths, expected.lengths), count
+        for i in range(count):
+            start = int(expected.offsets[i])
+            assert bytes(data[start:start + lengths[i]]) == expected.page(i), (count, i)
+    assert kernels.threads_asked == [64, None]
+
+
+@pytest.mark.sim
+@needs_gpu_path
 def test_gpu_decodes_liblz4_blocks(compressors):
     lz4_block = pytest.importorskip("lz4.block")
     gpu, _ = compressors

@@ -9,6 +9,8 @@ handed to the caller.  Under numba's CUDA simulator the same kernels run on nump
 arrays (tiny batches only: the simulator runs one OS thread per CUDA thread).
 """
 
+import functools
+
 import numpy as np
 
 # numba-cuda (0.30 and earlier) registers an overload for np.row_stack when it builds its
@@ -23,6 +25,9 @@ from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE  # noqa: E402
 
 DEFAULT_CHUNK_PAGES = 8192  # 32 MiB of 4 KiB pages per host chunk: long enough to hide launches
 PARALLEL_COPY_PAGES = 256
+# Threads a page for a batch that leaves SMs idle (GPUBackend's ``few_pages``): the most a
+# block may have, four times a batch's own 256.
+FEW_PAGES_THREADS = 1024
 ALL_PHASES = 4  # compress_pages runs every phase (fewer: timing experiments only)
 
 
@@ -54,31 +59,43 @@ def _configured(kernel, grid, block, stream):
 
 
 class LZ4Kernels:
-    """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress;
-    to decompress, a thread per page, or with ``warp_decoder`` lanes of a warp per
-    page (``lz4_cuda.build_warp_decoder``; True, or a dict of its options).
-    ``max_registers``, ``segments``, ``word_compare``, ``hash_bits`` and
-    ``tight_links``: the compress kernel's register cap (None: the compiler's choice),
-    its phase 2 by stretches of positions, its bytes compared four at a time, its
-    chain's hash (None: the default), its search (``lz4_cuda.build``).  None of these
-    change the bytes."""
+    """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress
+    (or of the ``threads`` a launch asks for); to decompress, a thread per page, or with
+    ``warp_decoder`` lanes of a warp per page (``lz4_cuda.build_warp_decoder``; True, or
+    a dict of its options).  ``max_registers``, ``segments``, ``word_compare``,
+    ``hash_bits``, ``tight_links`` and ``parallel_chain``: the compress kernel's
+    register cap (None: the compiler's choice), its phase 2 by stretches of positions,
+    its bytes compared four at a time, its chain's hash (None: the default), its search,
+    its chain linked by the whole block (``lz4_cuda.build``).  None of these change the
+    bytes."""
 
     def __init__(self, threads_per_block, max_registers=lz4_cuda.COMPRESS_REGISTERS,
                  segments=False, warp_decoder=False, word_compare=True, hash_bits=None,
-                 tight_links=True):
+                 tight_links=True, parallel_chain=True):
         self.threads_per_block = threads_per_block
-        options = {} if hash_bits is None else {"hash_bits": hash_bits}
-        self.compress_kernel, self.decompress_kernel = lz4_cuda.build(
-            threads_per_block, max_registers, segments, word_compare,
-            tight_links=tight_links, **options)
+        self._options = dict(max_registers=max_registers, segments=segments,
+                             word_compare=word_compare, tight_links=tight_links,
+                             parallel_chain=parallel_chain)
+        if hash_bits is not None:
+            self._options["hash_bits"] = hash_bits
+        self.compress_kernel, self.decompress_kernel = lz4_cuda.build(threads_per_block,
+                                                                      **self._options)
         self._decode_blocks = None  # a thread per page
         if warp_decoder is not False:
             options = {} if warp_decoder is True else warp_decoder
             self.decompress_kernel, *self._decode_blocks = lz4_cuda.build_warp_decoder(
                 **options)
 
-    def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates):
-        _configured(self.compress_kernel, pages.shape[0], self.threads_per_block, stream)(
+    def compress_kernel_for(self, threads):
+        """The compress kernel for blocks of ``threads`` (None: ``threads_per_block``)."""
+        if threads is None or threads == self.threads_per_block:
+            return self.compress_kernel, self.threads_per_block
+        return lz4_cuda.build(threads, **self._options)[0], threads  # (compiled once)
+
+    def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates,
+                 threads=None):
+        kernel, threads = self.compress_kernel_for(threads)
+        _configured(kernel, pages.shape[0], threads, stream)(
             pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
 
     def decompress(self, stream, data, offsets, lengths, out, produced):
@@ -94,12 +111,13 @@ class LZ4Kernels:
 class DeflateKernels:
     """The IAA-compatible deflate kernels (``mode`` "fixed" or "dynamic"), a thread per
     page to decompress.  To compress, ``per_page_threads`` picks the encoder: a block of
-    ``threads_per_block`` threads per page (False) or one thread per page (True); by
-    default each mode takes the one that measured faster on an H100 (bench/RESULTS.md):
-    the block for the fixed codes, the thread for the dynamic ones, whose per-page code
-    construction is serial either way and in a block runs on one thread of 256.
-    ``segments`` and ``word_compare``: the block kernel's phase 2 by stretches of
-    positions, and its bytes compared four at a time (same bytes)."""
+    ``threads_per_block`` threads per page (False; or of the ``threads`` a launch asks
+    for) or one thread per page (True); by default each mode takes the one that
+    measured faster on an H100 (bench/RESULTS.md): the block for the fixed codes, the
+    thread for the dynamic ones, whose per-page code construction is serial either way
+    and in a block runs on one thread of 256.  ``segments`` and ``word_compare``: the
+    block kernel's phase 2 by stretches of positions, and its bytes compared four at a
+    time (same bytes)."""
 
     def __init__(self, mode, threads_per_block, per_page_threads=None, segments=False,
                  word_compare=True):
@@ -111,20 +129,29 @@ class DeflateKernels:
             per_page_threads = self.mode == deflate_encode.DYNAMIC
         self.per_page_threads = per_page_threads
         per_page_kernel, self.decompress_kernel = deflate_cuda.build()
+        self._build_block = functools.partial(deflate_cuda.build_block, self.mode,
+                                              segments=segments, word_compare=word_compare)
         if per_page_threads:
             self.compress_kernel = per_page_kernel
         else:
-            self.compress_kernel = deflate_cuda.build_block(self.mode, threads_per_block,
-                                                            segments, word_compare)
+            self.compress_kernel = self._build_block(threads_per_block)
         self._per_page = deflate_cuda.THREADS
 
-    def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates):
+    def compress_kernel_for(self, threads):
+        """The block kernel for blocks of ``threads`` (None: ``threads_per_block``)."""
+        if threads is None or threads == self.threads_per_block:
+            return self._build_block(self.threads_per_block), self.threads_per_block
+        return self._build_block(threads), threads  # (compiled once)
+
+    def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates,
+                 threads=None):
         n = pages.shape[0]
-        if self.per_page_threads:
+        if self.per_page_threads:  # (a thread a page: ``threads`` does not apply)
             _configured(self.compress_kernel, -(-n // self._per_page), self._per_page, stream)(
                 pages, page_size, data, slot, lengths, max_candidates, self.mode)
             return
-        _configured(self.compress_kernel, n, self.threads_per_block, stream)(
+        kernel, threads = self.compress_kernel_for(threads)
+        _configured(kernel, n, threads, stream)(
             pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
 
     def decompress(self, stream, data, offsets, lengths, out, produced):
@@ -145,10 +172,18 @@ class GPUBackend:
     ``kernels`` is the codec's kernel set (default: LZ4 with ``threads_per_block``
     threads per page and at most ``max_registers`` registers per thread, by default
     ``lz4_cuda.COMPRESS_REGISTERS``).
+
+    ``few_pages`` is ``(threads, pages)``: a batch of at most ``pages`` pages gets blocks
+    of ``threads`` threads to compress.  Such a batch leaves most SMs idle and each of
+    its pages alone on one, so more threads a page shorten its parallel phases (the
+    match search, the writes) where they would otherwise queue for one another's SMs.
+    By default ``FEW_PAGES_THREADS`` threads for a batch of no more pages than the GPU
+    has SMs; none in the simulator (it pays an OS thread per thread).  The bytes do not
+    change.
     """
 
     def __init__(self, simulator=False, threads_per_block=None, max_registers=None,
-                 chunk_pages=DEFAULT_CHUNK_PAGES, kernels=None):
+                 chunk_pages=DEFAULT_CHUNK_PAGES, kernels=None, few_pages=None):
         from numba import cuda
 
         self._cuda = cuda
@@ -167,6 +202,15 @@ class GPUBackend:
             self._streams = tuple(cupy.cuda.Stream(non_blocking=True) for _ in range(2))
             self._numba_streams = {}
             self._staging = {}
+            if few_pages is None:
+                sms = cupy.cuda.Device().attributes["MultiProcessorCount"]
+                few_pages = (FEW_PAGES_THREADS, sms)
+        self.few_pages = few_pages or (None, 0)
+
+    def _threads_for(self, n):
+        """Threads a page for a batch of ``n`` pages (None: the kernel set's own)."""
+        threads, pages = self.few_pages
+        return threads if n <= pages else None
 
     # -- compression -------------------------------------------------------------------
 
@@ -181,7 +225,7 @@ class GPUBackend:
             lengths = np.empty(n, np.int32)
             if n:
                 self.kernels.compress(None, _writable(pages), page_size, data, slot, lengths,
-                                      max_candidates)
+                                      max_candidates, self._threads_for(n))
             return data, lengths
         if is_device_array(pages):
             return self._compress_resident(pages, slot, max_candidates)
@@ -197,14 +241,16 @@ class GPUBackend:
         # Skips numba's synchronisation on the producer's stream: we order work by stream.
         return self._cuda.as_cuda_array(array, sync=False)
 
-    def _launch_compress(self, pages, data, lengths, slot, max_candidates, stream, what):
-        """Launch on ``stream``; the arrays are numba device arrays."""
+    def _launch_compress(self, pages, data, lengths, slot, max_candidates, stream, what,
+                         batch_pages):
+        """Launch on ``stream``; the arrays are numba device arrays (a chunk of a batch
+        of ``batch_pages``)."""
         n, page_size = pages.shape
         if n == 0:
             return
         try:
             self.kernels.compress(self._numba_stream(stream), pages, page_size, data, slot,
-                                  lengths, max_candidates)
+                                  lengths, max_candidates, self._threads_for(batch_pages))
         except Exception as exc:
             raise GPUBatchError(f"GPU compress of {what} failed: {exc}") from exc
 
@@ -215,7 +261,7 @@ class GPUBackend:
         lengths = cp.empty(n, cp.int32)
         self._launch_compress(self._as_numba(pages), self._as_numba(data),
                               self._as_numba(lengths), slot, max_candidates,
-                              cp.cuda.get_current_stream(), f"a device batch of {n} pages")
+                              cp.cuda.get_current_stream(), f"a device batch of {n} pages", n)
         return data, lengths
 
     def _compress_from_host(self, pages, slot, max_candidates):
@@ -236,7 +282,7 @@ class GPUBackend:
                 d_pages[:m].set(staged[:m], stream=stream)
                 self._launch_compress(views[0][:m], views[1][:m * slot], views[2][:m], slot,
                                       max_candidates, stream,
-                                      f"pages {first}..{last - 1} of a batch of {n}")
+                                      f"pages {first}..{last - 1} of a batch of {n}", n)
                 d_data[:m * slot].get(stream=stream, out=data[first * slot:last * slot])
                 d_lengths[:m].get(stream=stream, out=lengths[first:last])
             for stream in self._streams:
