@@ -93,9 +93,9 @@ class GroupRunner:
         self._apply_faults(COMPRESS, n, lengths, data, slot)
         offsets = xp.arange(n, dtype=np.int64) * slot
         if self.verify:
-            self._verify(backend, pages, data, offsets, lengths)
-        overflow = lengths > _capacities(group, xp)
-        lengths[overflow] = -errno.E2BIG
+            lengths = self._verify(backend, pages, data, offsets, lengths)
+        # (where, not a masked store: CuPy's reads the mask's count back to the host)
+        lengths = xp.where(lengths > _capacities(group, xp), -errno.E2BIG, lengths)
         status = xp.minimum(lengths, 0).astype(np.int32)
         sizes = xp.maximum(lengths, 0)
         self._count(group, status, sizes, "comp")
@@ -105,12 +105,13 @@ class GroupRunner:
             d.backend = backend.name
 
     def _verify(self, backend, pages, data, offsets, lengths):
-        """verify_compress: decode every compressed page on the device and compare."""
+        """verify_compress: decode every compressed page on the device and compare;
+        the lengths, -EINVAL where the page did not come back."""
         xp = array_module(lengths)
         n, slen = pages.shape
         out, produced = backend.decompress(data, offsets, xp.maximum(lengths, 0), slen)
         wrong = (produced != slen) | (out != pages).any(axis=1) if slen else produced != 0
-        lengths[(lengths >= 0) & wrong] = -errno.EINVAL
+        return xp.where((lengths >= 0) & wrong, -errno.EINVAL, lengths)
 
     def _count(self, group, status, sizes, kind):
         """Per-queue calls and bytes (compress: bytes out; decompress: bytes in), and for
