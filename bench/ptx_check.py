@@ -116,6 +116,8 @@ def kernels():
         _decoder("lz4 decompress (warp per page)", decompress),
         _decoder("lz4 decompress (8 lanes a page)", decompress, lanes=8, shared_output=False,
                  stage_input=False),
+        _decoder("lz4 decompress (thread, lean)", decompress, lanes=1, shared_output=False,
+                 stage_input=False),
         ("deflate fixed (block per page)",
          deflate_cuda.build_block(deflate_encode.FIXED, threads), compress, threads),
         ("deflate fixed (block, segments)",

@@ -204,7 +204,8 @@ def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_regi
                        lanes=32, shared_output=True):
     """``(kernel, pages_per_block, threads_per_block)``: a decompress kernel with the
     arguments of ``decompress_pages`` that gives each page ``lanes`` lanes of a warp
-    (32, 16, 8 or 4), ``warps`` warps a block (launch ``[ceil(n / pages_per_block),
+    (32, 16, 8 or 4; or 1, a thread per page as ``decompress_pages``, but with the
+    options below), ``warps`` warps a block (launch ``[ceil(n / pages_per_block),
     threads_per_block]``).
 
     The thread-per-page decoder writes every byte to global memory on its own: a warp's
@@ -224,8 +225,9 @@ def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_regi
     stand-in for a barrier of lanes holds the whole block: one page a block there.)
     ``max_registers`` caps the kernel's registers (None: the compiler's choice).
     """
-    if lanes not in (4, 8, 16, 32):
-        raise ValueError(f"lanes must be 4, 8, 16 or 32 (lanes of a warp a page), got {lanes}")
+    if lanes not in (1, 4, 8, 16, 32):
+        raise ValueError(f"lanes must be 1, 4, 8, 16 or 32 (lanes of a warp a page), got "
+                         f"{lanes}")
     lz4 = compile_functions(codec, codec.CODEC_FUNCTIONS, cuda.jit(device=True))
     register_limit = {} if max_registers is None or cuda_block.SIMULATOR else {
         "max_registers": max_registers}
@@ -276,7 +278,7 @@ def build_warp_decoder(warps=DECODE_WARPS, lean=True, stage_input=True, max_regi
             if kind == final:
                 return op
             lanes_barrier(mask)  # the match may copy the literals (and matches) just written
-            if offset >= match_length:
+            if offset >= match_length or lanes == 1:  # (one lane copies in order)
                 copy_by_lanes(dst, op, dst, op - offset, match_length, lane)
             else:  # an overlapping match repeats its first offset bytes
                 start = uint32(op - offset)

@@ -176,15 +176,16 @@ def test_gpu_malformed_blocks_get_error_status(compressors):
 @pytest.mark.parametrize("page_size, options", [
     (4096, {}), (40, {}), (4096, dict(lean=False, stage_input=False)),
     (4096, dict(lanes=8, shared_output=False, stage_input=False)),
-    (4096, dict(lanes=4, warps=1, shared_output=False)), (40, dict(lanes=16, warps=2))])
+    (4096, dict(lanes=4, warps=1, shared_output=False)), (40, dict(lanes=16, warps=2)),
+    (4096, dict(lanes=1, shared_output=False, stage_input=False))])
 def test_warp_decoder_equals_the_cpu_decoder(compressors, page_size, options):
     """Lanes of a warp per page decode what the CPU decodes, to the byte, and fail where
     it fails, with the same status: our blocks, liblz4's (its high-compression mode
     makes long overlapping matches), malformed and truncated ones, blocks of pages
     larger than the capacity, and a block too long to stage in shared memory.  With the
     default options (a warp, into shared memory), with ``parse_sequence`` alone reading
-    global memory, and with fewer lanes a page writing to global memory: options change
-    no result."""
+    global memory, with fewer lanes a page writing to global memory, and with a thread a
+    page reading with ``next_sequence``: options change no result."""
     from gpuacomp.backends.cpu import decode_block
     from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
 
