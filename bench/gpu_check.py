@@ -217,13 +217,13 @@ def check_speed(cp, gpu, cpu, pages, quick):
     # instructions a hash collision against 13: run 10's kernel), bytes compared one at
     # a time (as in run 9), the chain's 13-bit hash, 128 threads a page, phase 2 by
     # segments, the chain by warp 0 alone (run 12's default), 1024 threads a page (what
-    # a batch of few pages gets).
+    # a batch of few pages gets), the chain's links tagged with their keys.
     variants = (dict(), dict(max_registers=None), dict(max_registers=40),
                 dict(max_registers=None, tight_links=False),
                 dict(max_registers=None, word_compare=False), dict(hash_bits=13),
                 dict(threads_per_block=128), dict(threads_per_block=128, max_registers=None),
                 dict(segments=True), dict(parallel_chain=False),
-                dict(threads_per_block=1024))
+                dict(threads_per_block=1024), dict(tagged_links=True))
     for options in variants:
         options = {"threads_per_block": 256, **options}
         name = f"resident_{sizes[0]}" + "".join(

@@ -112,6 +112,8 @@ def kernels():
         ("lz4 compress (chain by warp 0)", lz4_cuda.build(threads, parallel_chain=False)[0],
          compress, threads),
         ("lz4 compress (few pages)", lz4_cuda.build(few)[0], compress, few),
+        ("lz4 compress (tagged links)", lz4_cuda.build(threads, tagged_links=True)[0],
+         compress, threads),
         ("lz4 decompress", lz4_decompress, decompress, lz4_cuda.DECODE_THREADS),
         _decoder("lz4 decompress (warp per page)", decompress),
         _decoder("lz4 decompress (8 lanes a page)", decompress, lanes=8, shared_output=False,

@@ -8,7 +8,8 @@ basic block: its instructions, its shared-memory loads and where it branches.  A
 that branches to itself is a loop: the byte or word loop of a comparison, or the walk
 over hash collisions.  It does so for each way of comparing bytes (``word_compare``:
 four at a time, the default, or one at a time) and of searching (``tight_links``:
-``page_words.best_match``, the default, or ``lz4.best_match``), so that a change to the
+``page_words.best_match``, the default, or ``lz4.best_match``; ``tagged_links``: the
+former over a chain whose links carry a tag of their keys), so that a change to the
 search can be weighed by its instructions before a GPU times it.  bench/RESULTS.md
 quotes these tables.
 """
@@ -25,8 +26,9 @@ from bench.ptx_check import compute_capability, find_ptxas, unavailable_reason
 THREADS = 256
 
 
-def phase2_kernel(word_compare, tight_links=True):
-    """A kernel that runs phase 2 on one page a block, with LZ4's parameters."""
+def phase2_kernel(word_compare, tight_links=True, tagged_links=False):
+    """A kernel that runs phase 2 on one page a block, with LZ4's parameters (the chain
+    ``prev_links`` tagged as ``cuda_block.build(tagged_links=True)`` makes it, then)."""
     import numpy as np
     from numba import cuda, int16, uint16, uint32
 
@@ -34,7 +36,8 @@ def phase2_kernel(word_compare, tight_links=True):
     from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE, LAST_LITERALS, SELECT_CAP
 
     find_best_matches = cuda_block.build(THREADS, word_compare=word_compare,
-                                         tight_links=tight_links).find_best_matches
+                                         tight_links=tight_links,
+                                         tagged_links=tagged_links).find_best_matches
     capacity = GPU_MAX_PAGE_SIZE
     best_entries = capacity * 3 // 2  # an offset (uint16) and a length (uint8) a position
     buffer_words = page_words.BUFFER_WORDS
@@ -137,12 +140,15 @@ def main(argv=None):
     if reason:
         print(f"sass_blocks: {reason}", file=sys.stderr)
         return 2
-    for word_compare, tight_links in ((True, True), (True, False), (False, False)):
-        blocks = phase_2(basic_blocks(disassemble(phase2_kernel(word_compare, tight_links))))
+    for word_compare, tight_links, tagged in ((True, True, False), (True, True, True),
+                                              (True, False, False), (False, False, False)):
+        blocks = phase_2(basic_blocks(disassemble(phase2_kernel(word_compare, tight_links,
+                                                                tagged))))
         search = "page_words" if word_compare and tight_links else "lz4"
         print(f"\nphase 2, bytes compared {'four' if word_compare else 'one'} at a time, "
-              f"{search}.best_match (sm_90): {sum(b['instructions'] for b in blocks)} "
-              f"instructions in {len(blocks)} blocks\n")
+              f"{search}.best_match{' over a tagged chain' if tagged else ''} (sm_90): "
+              f"{sum(b['instructions'] for b in blocks)} instructions in {len(blocks)} "
+              "blocks\n")
         print("| block | addresses | instructions | shared loads (of a byte) | a loop's step "
               "| branches to |")
         print("|---|---|---:|---:|---:|---|")

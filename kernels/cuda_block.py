@@ -21,7 +21,9 @@ bitmap of the positions that have a match.  What they share lives here:
   ``segments``, a stretch of consecutive positions per thread
   (``lz4.segment_best_matches``, one bitmap atomic per word); by default their key
   tests and byte loops read the page four bytes at a time, and positions search
-  with ``page_words.best_match`` (``page_words``).
+  with ``page_words.best_match`` (``page_words``), with ``tagged_links`` over a chain
+  whose entries carry a 4-bit tag of their link's key, which tells most collisions
+  from candidates without reading the page.
 - ``segment_bounds``: a thread's stretch when the block splits a count (of an odd
   length, ``lz4.segment_stretch``).
 - ``walk``: phase 3, the greedy parse by warp 0, a chunk of the page per lane
@@ -127,7 +129,7 @@ else:
 
 @functools.lru_cache(maxsize=None)
 def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight_links=True,
-          parallel_chain=True):
+          parallel_chain=True, tagged_links=False):
     """The helpers for blocks of ``threads`` threads (a power of two >= 32); phase 2 by
     ``segments`` or by single positions (the same results, a different work split);
     bytes compared four at a time (``page_words``: the page must sit in a uint32 buffer
@@ -137,10 +139,16 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
     walk over hash collisions a tight loop (False: ``lz4.best_match``); the chain linked
     by rows of positions across the block (``parallel_chain``; a block of more than one
     warp) or by warp 0 alone.
+    With ``tagged_links`` (and ``page_words.best_match``'s search) each link of the
+    chain carries a tag of its key (``page_words.build_best_match``), so that the search
+    skips most collisions without reading the page.
     ``link_chain``'s workspace holds ``chain_workspace(hash_bits)`` uint16 entries, and
     ``lanes`` (its and ``walk``'s) ``lane_entries(threads)``."""
     if threads < 32 or threads & (threads - 1):
         raise ValueError(f"threads must be a power of two >= 32 (a whole warp), got {threads}")
+    if tagged_links and (segments or not (word_compare and tight_links)):
+        raise ValueError("tagged_links needs page_words.best_match's search (word_compare and "
+                         "tight_links, without segments)")
     q1, q3 = RECORD_QUARTER, 3 * RECORD_QUARTER
     hash_entries = 1 << hash_bits
     chain_entries = chain_workspace(hash_bits)
@@ -154,7 +162,13 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
     else:
         search = compile_functions(lz4, ("_same_key", "_common_length", "best_match") + names,
                                    cuda.jit(device=True))
-    best_match = page_words.best_match if word_compare and tight_links else search.best_match
+    if tagged_links:
+        best_match = page_words.build_best_match(page_words.tag_shift(hash_bits))
+    else:
+        best_match = page_words.best_match if word_compare and tight_links else search.best_match
+    tag_shift = page_words.tag_shift(hash_bits)
+    link_bits = page_words.LINK_BITS
+    tag_mask = (1 << page_words.TAG_BITS) - 1
     segment_best_matches = search.segment_best_matches
     extend_match = search.extend_match
     stretch_of = cuda.jit(device=True)(lz4.segment_stretch)
@@ -164,6 +178,26 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
         key = (uint64(src[i]) | (uint64(src[i + 1]) << 8) | (uint64(src[i + 2]) << 16)
                | (uint64(src[i + 3]) << 24))
         return int64(((key * uint64(2654435761)) & uint64(0xFFFFFFFF)) >> (32 - hash_bits))
+
+    @cuda.jit(device=True)
+    def chain_entry(src, link):
+        """What a chain entry holds for ``link`` (>= 0): the link, or with
+        ``tagged_links`` the link plus one and the tag of its key."""
+        if tagged_links:
+            product = (uint64(page_words.word_at(src, link)) * uint64(2654435761)
+                       & uint64(0xFFFFFFFF))
+            tag = int32(product >> uint64(tag_shift)) & tag_mask
+            return int32(link + 1) | (tag << link_bits)
+        return int32(link)
+
+    @cuda.jit(device=True)
+    def set_entry(prev, i, entry):
+        """``prev[i] = entry`` (an entry from ``chain_entry`` or the head table), or the
+        chain's end where ``entry`` is ``EMPTY``."""
+        if tagged_links:  # (entries of up to 16 bits: stored unsigned)
+            prev.view(np.uint16)[i] = 0 if entry == EMPTY else entry
+        else:
+            prev[i] = -1 if entry == EMPTY else entry
 
     @cuda.jit(device=True)
     def hash_positions(src, starts, head, prev, tid):
@@ -191,14 +225,13 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
                 group = lanes_with_value(h, tid, lane_hash)
                 if active:
                     lower = uint32(group & ((1 << tid) - 1))
-                    if lower != 0:
-                        prev[i] = base + 31 - cuda.clz(lower)  # nearest earlier lane
+                    if lower != 0:  # the nearest earlier lane
+                        set_entry(prev, i, chain_entry(src, base + 31 - cuda.clz(lower)))
                     else:
                         # The group's first lane links to the table and leaves the
                         # group's last position there: one thread reads and writes.
-                        last = head[h]
-                        prev[i] = -1 if last == EMPTY else int32(last)
-                        head[h] = base + 31 - cuda.clz(uint32(group))
+                        set_entry(prev, i, int32(head[h]))
+                        head[h] = chain_entry(src, base + 31 - cuda.clz(uint32(group)))
                 warp_barrier()
         cuda.syncthreads()
 
@@ -230,28 +263,27 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
             if active and lower == 0:  # the first lane of the hash in its warp
                 cuda.atomic.or_(warps_with, word, uint32(1 << warp) << shift)
             cuda.syncthreads()
-            link = int32(-1)
+            entry = int32(EMPTY)
             warps = uint32(0)
             if active:
                 warps = (warps_with[word] >> shift) & uint32(0xFF)
                 earlier = warps & uint32((1 << warp) - 1)
-                if lower != 0:
-                    link = base + (warp << 5) + 31 - cuda.clz(lower)  # nearest earlier lane
+                if lower != 0:  # the nearest earlier lane
+                    entry = chain_entry(src, base + (warp << 5) + 31 - cuda.clz(lower))
                 elif earlier != 0:
                     # The last lane of the nearest earlier warp with the hash (all of
                     # that warp's positions are below i, so all hashed).
                     at = base + ((31 - cuda.clz(earlier)) << 5) + 31
                     while int32(prev[at]) != h:
                         at -= 1
-                    link = at
+                    entry = chain_entry(src, at)
                 else:
-                    last = head[h]
-                    link = -1 if last == EMPTY else int32(last)
+                    entry = int32(head[h])
             cuda.syncthreads()  # every link of the row is read before any is written
             if active:
-                prev[i] = link
+                set_entry(prev, i, entry)
                 if group & ~(below | uint32(1 << lane)) == 0 and warps >> uint32(warp + 1) == 0:
-                    head[h] = i  # the row's last position with the hash
+                    head[h] = chain_entry(src, i)  # the row's last position with the hash
                 if lower == 0:
                     warps_with[word] = 0  # (the word's other hashes are done too)
             cuda.syncthreads()

@@ -62,7 +62,8 @@ COMPRESS_REGISTERS = 32
 
 @functools.lru_cache(maxsize=None)
 def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_compare=True,
-          hash_bits=cuda_block.HASH_BITS, tight_links=True, parallel_chain=True):
+          hash_bits=cuda_block.HASH_BITS, tight_links=True, parallel_chain=True,
+          tagged_links=False):
     """Compile the kernels: ``threads`` per block to compress a page (a power of two >= 32),
     with at most ``max_registers`` per thread (None: the compiler's choice); phase 2 by
     ``segments`` (a stretch of consecutive positions per thread, carrying lengths from
@@ -70,12 +71,13 @@ def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_co
     time (``word_compare``, ``kernels/page_words.py``) or one at a time; the chain's
     hash of ``hash_bits``; the search of ``page_words.best_match`` (``tight_links``,
     with four bytes at a time) or of ``lz4.best_match``; the chain linked by the whole
-    block (``parallel_chain``) or by warp 0 (``cuda_block.link_chain``).
+    block (``parallel_chain``) or by warp 0 (``cuda_block.link_chain``); its links
+    tagged with their keys' hash (``tagged_links``, ``cuda_block.build``).
 
     These change only the work split, the instructions and occupancy, never the bytes.
     """
     block = cuda_block.build(threads, segments, word_compare, hash_bits,  # checks threads
-                             tight_links, parallel_chain)
+                             tight_links, parallel_chain, tagged_links)
     link_chain = block.link_chain
     find_best_matches = block.find_best_matches
     walk = block.walk

@@ -21,11 +21,11 @@ CORPUS = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "shared",
 
 
 @functools.lru_cache(maxsize=None)
-def chain_kernel(threads, hash_bits, parallel_chain):
+def chain_kernel(threads, hash_bits, parallel_chain, tagged_links=False):
     from gpuacomp.kernels import cuda_block, page_words
 
-    link_chain = cuda_block.build(threads, hash_bits=hash_bits,
-                                  parallel_chain=parallel_chain).link_chain
+    link_chain = cuda_block.build(threads, hash_bits=hash_bits, parallel_chain=parallel_chain,
+                                  tagged_links=tagged_links).link_chain
     workspace = cuda_block.chain_workspace(hash_bits)
     lane_entries = cuda_block.lane_entries(threads)
     buffer_words = page_words.BUFFER_WORDS  # (a shape must be a constant, not an attribute)
@@ -48,9 +48,9 @@ def chain_kernel(threads, hash_bits, parallel_chain):
     return kernel
 
 
-def gpu_links(pages, starts, threads, hash_bits, parallel_chain):
+def gpu_links(pages, starts, threads, hash_bits, parallel_chain, tagged_links=False):
     links = np.full((len(pages), max(starts, 1)), -7, np.int32)
-    chain_kernel(threads, hash_bits, parallel_chain)[len(pages), threads](
+    chain_kernel(threads, hash_bits, parallel_chain, tagged_links)[len(pages), threads](
         pages, starts, links)
     return links[:, :starts]
 
@@ -115,3 +115,16 @@ def test_chain_of_a_whole_row_and_more_threads():
         for p, page in enumerate(pages):
             assert got[p].tolist() == cpu_links(page, 4084, hash_bits).tolist(), (
                 f"{threads} threads, page {p}")
+
+
+@pytest.mark.parametrize("threads,parallel_chain", [(64, True), (32, False)])
+def test_tagged_chain_carries_each_links_tag(threads, parallel_chain):
+    from gpuacomp.kernels import page_words
+
+    pages = pages_with_repeats()[[0, 2, 6]]
+    got = gpu_links(pages, 4084, threads, 12, parallel_chain, tagged_links=True)
+    for p, page in enumerate(pages):
+        want = page_words.tagged_chain(page, cpu_links(page, 4084, 12), 12)
+        differ = np.flatnonzero((got[p] & 0xFFFF) != want)
+        assert not len(differ), (f"page {p}, position {differ[0]}: entry "
+                                 f"{got[p, differ[0]] & 0xFFFF:#x}, not {want[differ[0]]:#x}")

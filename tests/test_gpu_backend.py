@@ -99,10 +99,11 @@ def test_kernel_options_do_not_change_bytes(compressors):
     pages = edge_pages()[[2, 3]]
     expected = cpu.compress(pages)
     # against the default (32 threads in the simulator): 64 threads and phase 2 by
-    # segments, the chain's 13-bit hash, lz4.best_match's search, bytes compared one at
-    # a time
+    # segments, the chain's 13-bit hash, its links tagged, lz4.best_match's search,
+    # bytes compared one at a time
     for options in (dict(threads_per_block=64, segments=True),
                     dict(threads_per_block=32, hash_bits=13),
+                    dict(threads_per_block=32, tagged_links=True),
                     dict(threads_per_block=32, tight_links=False),
                     dict(threads_per_block=32, word_compare=False)):
         data, lengths = GPUBackend(simulator=SIM, kernels=LZ4Kernels(**options)).compress(

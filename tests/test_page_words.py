@@ -3,7 +3,7 @@
 earlier positions of zero, periodic, random and corpus pages and of short pages, from
 every byte alignment, against caps that end mid-word and at the match end limit; and
 its ``best_match`` gives ``lz4.best_match``'s on chains with many collisions and few,
-with windows that cut them.  Runs in the CUDA simulator (``-m sim``)."""
+plain and tagged, with windows that cut them.  Runs in the CUDA simulator (``-m sim``)."""
 
 import numpy as np
 import pytest
@@ -95,13 +95,14 @@ def test_words_give_the_byte_results(corpus_page_or_none):
                 f"{lengths[c]} against {expected}")
 
 
-def run_best_match(page, prev, cases):
-    """``page_words.best_match`` for rows (i, limit, candidates, cap, window) of
-    ``cases``: ``(length, offset)`` per row."""
+def run_best_match(page, prev, cases, tag_shift=None):
+    """``page_words.best_match`` (``build_best_match(tag_shift)``: over a tagged chain)
+    for rows (i, limit, candidates, cap, window) of ``cases``: ``(length, offset)`` per
+    row."""
     from gpuacomp.kernels import page_words
 
     buffer_words = page_words.BUFFER_WORDS
-    best_match = page_words.best_match
+    best_match = page_words.build_best_match(tag_shift)
 
     @cuda.jit
     def kernel(page, n, prev, cases, found):
@@ -130,6 +131,8 @@ def hash_chain(page, bits):
 
 
 def test_best_match_finds_what_the_cpu_finds(corpus_page_or_none):
+    from gpuacomp.kernels import page_words
+
     rng = np.random.default_rng(5)
     matched = 0
     for p, page in enumerate(pages_to_check(corpus_page_or_none)):
@@ -145,13 +148,17 @@ def test_best_match_finds_what_the_cpu_finds(corpus_page_or_none):
                      rng.choice([lz4.SELECT_CAP, 258]), rng.choice([4096, 4096, 300, 17]))
                     for i in positions.tolist()]
             cases = np.array(rows, np.int64)
+            # the chain as it is, and tagged with its links' keys
             found = run_best_match(page, prev, cases)
+            tagged = page_words.tagged_chain(page, prev, bits).astype(np.uint16).view(np.int16)
+            found_tagged = run_best_match(page, tagged, cases, page_words.tag_shift(bits))
             for c, (i, limit, candidates, cap, window) in enumerate(rows):
                 expected = lz4.best_match(page, i, prev, limit, candidates, cap, window)
-                assert tuple(found[c]) == expected, (
-                    f"page {p}, {bits}-bit chain: best_match at {i} ({candidates} "
-                    f"candidates, cap {cap}, window {window}): {tuple(found[c])} against "
-                    f"{expected}")
+                for chain, result in (("", found[c]), ("tagged ", found_tagged[c])):
+                    assert tuple(result) == expected, (
+                        f"page {p}, {bits}-bit {chain}chain: best_match at {i} ({candidates}"
+                        f" candidates, cap {cap}, window {window}): {tuple(result)} against "
+                        f"{expected}")
                 matched += expected[0] > 0
     assert matched  # (not only pages without matches)
 

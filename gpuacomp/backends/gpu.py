@@ -63,19 +63,19 @@ class LZ4Kernels:
     (or of the ``threads`` a launch asks for); to decompress, a thread per page, or with
     ``warp_decoder`` lanes of a warp per page (``lz4_cuda.build_warp_decoder``; True, or
     a dict of its options).  ``max_registers``, ``segments``, ``word_compare``,
-    ``hash_bits``, ``tight_links`` and ``parallel_chain``: the compress kernel's
-    register cap (None: the compiler's choice), its phase 2 by stretches of positions,
-    its bytes compared four at a time, its chain's hash (None: the default), its search,
-    its chain linked by the whole block (``lz4_cuda.build``).  None of these change the
-    bytes."""
+    ``hash_bits``, ``tight_links``, ``parallel_chain`` and ``tagged_links``: the
+    compress kernel's register cap (None: the compiler's choice), its phase 2 by
+    stretches of positions, its bytes compared four at a time, its chain's hash (None:
+    the default), its search, its chain linked by the whole block, its links tagged
+    with their keys (``lz4_cuda.build``).  None of these change the bytes."""
 
     def __init__(self, threads_per_block, max_registers=lz4_cuda.COMPRESS_REGISTERS,
                  segments=False, warp_decoder=False, word_compare=True, hash_bits=None,
-                 tight_links=True, parallel_chain=True):
+                 tight_links=True, parallel_chain=True, tagged_links=False):
         self.threads_per_block = threads_per_block
         self._options = dict(max_registers=max_registers, segments=segments,
                              word_compare=word_compare, tight_links=tight_links,
-                             parallel_chain=parallel_chain)
+                             parallel_chain=parallel_chain, tagged_links=tagged_links)
         if hash_bits is not None:
             self._options["hash_bits"] = hash_bits
         self.compress_kernel, self.decompress_kernel = lz4_cuda.build(threads_per_block,
