@@ -169,6 +169,7 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
     tag_shift = page_words.tag_shift(hash_bits)
     link_bits = page_words.LINK_BITS
     tag_mask = (1 << page_words.TAG_BITS) - 1
+    multiplier = page_words.HASH_MULTIPLIER
     segment_best_matches = search.segment_best_matches
     extend_match = search.extend_match
     stretch_of = cuda.jit(device=True)(lz4.segment_stretch)
@@ -184,7 +185,7 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
         """What a chain entry holds for ``link`` (>= 0): the link, or with
         ``tagged_links`` the link plus one and the tag of its key."""
         if tagged_links:
-            product = (uint64(page_words.word_at(src, link)) * uint64(2654435761)
+            product = (uint64(page_words.word_at(src, link)) * uint64(multiplier)
                        & uint64(0xFFFFFFFF))
             tag = int32(product >> uint64(tag_shift)) & tag_mask
             return int32(link + 1) | (tag << link_bits)

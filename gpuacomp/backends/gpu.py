@@ -174,12 +174,11 @@ class GPUBackend:
     ``lz4_cuda.COMPRESS_REGISTERS``).
 
     ``few_pages`` is ``(threads, pages)``: a batch of at most ``pages`` pages gets blocks
-    of ``threads`` threads to compress.  Such a batch leaves most SMs idle and each of
-    its pages alone on one, so more threads a page shorten its parallel phases (the
-    match search, the writes) where they would otherwise queue for one another's SMs.
-    By default ``FEW_PAGES_THREADS`` threads for a batch of no more pages than the GPU
-    has SMs; none in the simulator (it pays an OS thread per thread).  The bytes do not
-    change.
+    of ``threads`` threads to compress.  Such a batch leaves each of its pages alone on
+    an SM, where a block of 256 threads has an eighth of the SM's threads; more threads a
+    page shorten the parallel phases (the match search, the writes).  By default
+    ``FEW_PAGES_THREADS`` threads for a batch of no more pages than the GPU has SMs; none
+    in the simulator (it pays an OS thread per thread).  The bytes do not change.
     """
 
     def __init__(self, simulator=False, threads_per_block=None, max_registers=None,
