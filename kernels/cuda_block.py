@@ -175,19 +175,21 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
     stretch_of = cuda.jit(device=True)(lz4.segment_stretch)
 
     @cuda.jit(device=True)
+    def key_product(src, i):
+        """The 32-bit product of the multiplicative hash of the 4-byte key at ``i``: the
+        chain's hash is its top ``hash_bits``, a tag the bits below."""
+        return (uint64(page_words.word_at(src, i)) * uint64(multiplier)) & uint64(0xFFFFFFFF)
+
+    @cuda.jit(device=True)
     def hash_key(src, i):
-        key = (uint64(src[i]) | (uint64(src[i + 1]) << 8) | (uint64(src[i + 2]) << 16)
-               | (uint64(src[i + 3]) << 24))
-        return int64(((key * uint64(2654435761)) & uint64(0xFFFFFFFF)) >> (32 - hash_bits))
+        return int64(key_product(src, i) >> uint64(32 - hash_bits))
 
     @cuda.jit(device=True)
     def chain_entry(src, link):
         """What a chain entry holds for ``link`` (>= 0): the link, or with
         ``tagged_links`` the link plus one and the tag of its key."""
         if tagged_links:
-            product = (uint64(page_words.word_at(src, link)) * uint64(multiplier)
-                       & uint64(0xFFFFFFFF))
-            tag = int32(product >> uint64(tag_shift)) & tag_mask
+            tag = int32(key_product(src, link) >> uint64(tag_shift)) & tag_mask
             return int32(link + 1) | (tag << link_bits)
         return int32(link)
 

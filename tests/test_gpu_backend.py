@@ -55,6 +55,17 @@ def assert_same_batches(g, c):
             assert g.page(i) == c.page(i), f"page {i} differs"
 
 
+def assert_backend_writes(backend, pages, cpu, expected, what):
+    """``backend`` compresses ``pages`` into the CPU Compressor's slots and bytes
+    (``expected``, its batch of them)."""
+    data, lengths = backend.compress(pages, cpu._slot, cpu.candidates)
+    data, lengths = _host(data), _host(lengths)
+    assert np.array_equal(lengths, expected.lengths), what
+    for i in range(len(pages)):
+        start = int(expected.offsets[i])
+        assert bytes(data[start:start + lengths[i]]) == expected.page(i), (what, i)
+
+
 @pytest.mark.sim
 @needs_gpu_path
 def test_backend_is_reported(compressors):
@@ -106,13 +117,8 @@ def test_kernel_options_do_not_change_bytes(compressors):
                     dict(threads_per_block=32, tagged_links=True),
                     dict(threads_per_block=32, tight_links=False),
                     dict(threads_per_block=32, word_compare=False)):
-        data, lengths = GPUBackend(simulator=SIM, kernels=LZ4Kernels(**options)).compress(
-            pages, cpu._slot, cpu.candidates)
-        data, lengths = _host(data), _host(lengths)
-        assert np.array_equal(lengths, expected.lengths), options
-        for i in range(len(pages)):
-            start = int(expected.offsets[i])
-            assert bytes(data[start:start + lengths[i]]) == expected.page(i), options
+        backend = GPUBackend(simulator=SIM, kernels=LZ4Kernels(**options))
+        assert_backend_writes(backend, pages, cpu, expected, options)
 
 
 @pytest.mark.sim
@@ -137,13 +143,7 @@ def test_few_pages_get_more_threads_and_the_same_bytes(codec):
     cpu = gpuacomp.Compressor(codec, device="cpu")
     pages = edge_pages()[[2, 3]]
     for count in (1, 2):
-        expected = cpu.compress(pages[:count])
-        data, lengths = backend.compress(pages[:count], cpu._slot, cpu.candidates)
-        data, lengths = _host(data), _host(lengths)
-        assert np.array_equal(lengths, expected.lengths), count
-        for i in range(count):
-            start = int(expected.offsets[i])
-            assert bytes(data[start:start + lengths[i]]) == expected.page(i), (count, i)
+        assert_backend_writes(backend, pages[:count], cpu, cpu.compress(pages[:count]), count)
     assert kernels.threads_asked == [64, None]
 
 
