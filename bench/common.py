@@ -5,6 +5,7 @@ turns into a message, not a crash.
 """
 
 import datetime
+import functools
 import math
 import os
 import platform
@@ -238,17 +239,44 @@ def corpus_sources(paths):
     return [s for path in paths for s in file_pages(path)] or [default_pages()]
 
 
-def device_time(cp, fn, repeat=5, warmup=1):
-    """Median seconds of ``fn`` between CUDA events on the current stream."""
+def device_time(cp, fn, repeat=5, warmup=1, hold_us=0):
+    """``(median, min, max)`` seconds of ``fn`` between CUDA events on the current stream.
+
+    An idle GPU runs the start event at once and then waits for the host to launch
+    ``fn``'s work, so the events also time the launch (some 40 us a numba launch, run
+    14: most of what an 8-page batch's kernel seemed to take).  ``hold_us`` > 0 queues a
+    kernel that keeps the stream busy that long before the start event, so that ``fn``'s
+    launches are queued behind it and the events time the device's work alone (``fn``
+    must launch within the hold, and not wait for the stream)."""
+    hold = _stream_hold() if hold_us else None
     for _ in range(warmup):
         fn()
     cp.cuda.get_current_stream().synchronize()
     times = []
     for _ in range(repeat):
         start, stop = cp.cuda.Event(), cp.cuda.Event()
+        if hold:
+            hold(cp, hold_us)
         start.record()
         fn()
         stop.record()
         stop.synchronize()
         times.append(cp.cuda.get_elapsed_time(start, stop) / 1e3)
     return statistics.median(times), min(times), max(times)
+
+
+@functools.lru_cache(maxsize=None)
+def _stream_hold():
+    """``hold(cp, us)``: a one-thread kernel on CuPy's current stream that sleeps some
+    ``us`` microseconds (each ``nanosleep`` of 1 us sleeps between 0 and 2)."""
+    from numba import cuda
+
+    @cuda.jit
+    def sleep(steps):
+        for _ in range(steps):
+            cuda.nanosleep(1000)
+
+    def hold(cp, us):
+        stream = cuda.external_stream(cp.cuda.get_current_stream().ptr)
+        sleep[1, 1, stream](max(1, int(us)))
+    return hold

@@ -2,20 +2,19 @@
 
     python bench/gpu_check.py [--corpus DIR] [--quick] [--stages A,B] [--budget SECONDS]
 
-Sections: environment; correctness (GPU bytes == CPU bytes at several batch sizes,
-round trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); latency (an
-8-page batch: the compress kernels such a batch could get, alone and phase by phase,
-the chain linked by warp 0 or by the whole block, 256 to 1024 threads a page, LZ4's and
-IAA deflate's; then layer by layer, from the default kernel alone to
-``Compressor.compress`` of host pages); our speed (device-resident and host-to-host; the
-compress kernel's variants side by side: threads per page, phase 2 by positions or by
-segments, bytes compared four at a time or one at a time, the match search, the chain's
-hash bits and how it is linked, a register cap, with phase times); the LZ4 decoders (a
-thread per page, lanes of a warp per page in their variants); the acomp facade
-streaming against a direct batch; the zswap workload batched and sequential; nvCOMP LZ4
-on the same pages; IAA's deflate (both drivers: GPU bytes == CPU bytes, speed) beside
-nvCOMP's Deflate; the deflate kernels' variants (the fixed-code kernel by positions,
-bytewise and by segments; each mode's block and thread per page).
+Sections: environment; correctness (GPU bytes == CPU bytes at several batch sizes, round
+trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); latency (an
+8-page batch: the compress kernels such a batch could get, alone and phase by phase, the
+chain linked by warp 0 or by the whole block, 256 to 1024 threads a page, LZ4's and IAA
+deflate's; then layer by layer, from the default kernel alone to ``Compressor.compress``
+of host pages); our speed (device-resident and host-to-host; the compress kernel's
+variants side by side: threads per page, the chain's hash bits, how it is linked and
+whether its links carry tags, a register cap, with phase times); the LZ4 decoders (a
+thread per page, lanes of a warp per page in their variants); the acomp facade streaming
+against a direct batch; the zswap workload batched and sequential; nvCOMP LZ4 on the
+same pages; IAA's deflate (both drivers: GPU bytes == CPU bytes, speed) beside nvCOMP's
+Deflate; the deflate kernels' variants (the fixed-code kernel by positions, bytewise and
+by segments; each mode's block and thread per page).
 Prints a short table last; writes details as JSON to $OUT/gpu_check.json when $OUT is set.
 """
 
@@ -208,25 +207,59 @@ def check_speed(cp, gpu, cpu, pages, quick):
             ratio=batch.to_host().ratio)
         report(n, out[f"resident_{n}"])
         del dev, batch
-    from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
+    # Fewer candidates trade ratio for speed (the parse's default is 4; nvCOMP's ratio is
+    # the floor): the ratio of each, from the same run.
     dev = cp.asarray(pages[:sizes[0]])
+    backend = gpu.accelerator._backend
+    for candidates in (1, 2, 3, 16):
+        seconds, _, _ = device_time(cp, lambda: backend.compress(dev, gpu._slot, candidates))
+        _, lengths = backend.compress(dev, gpu._slot, candidates)
+        out[f"resident_{sizes[0]}_candidates_{candidates}"] = dict(
+            GBps=dev.nbytes / seconds / 1e9,
+            ratio=dev.nbytes / float(cp.maximum(lengths, 0).sum()))
+    n = sizes[0]
+    host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
+    walls = wall_times(lambda: gpu.compress(host), 5)
+    out[f"host_to_host_{n}_GBps"] = host.nbytes / statistics.median(walls) / 1e9
+    walls = wall_times(lambda: cpu.compress(host), 3)
+    out[f"cpu_all_cores_{n}_GBps"] = host.nbytes / statistics.median(walls) / 1e9
+    eight = np.ascontiguousarray(pages[:8])
+    samples = wall_times(lambda: gpu.compress(eight), 50 if quick else 300)
+    out["latency_8_pages_us"] = dict(p50=np.percentile(samples, 50) * 1e6,
+                                     p99=np.percentile(samples, 99) * 1e6)
+    report(out)
+    # The default, then each of its options changed: no register cap (the compiler's
+    # choice: 48 registers in run 11, 5 blocks of 256 threads an SM against 8 at the
+    # default 32), the chain's 13-bit hash, 128 threads a page, the chain by rows of the
+    # whole block, 512 threads a page (what a batch of few pages gets).  (Runs 11 to 14
+    # timed the others, all slower: a cap of 40, lz4.best_match's search, bytes one at a
+    # time, segments, 1024 threads a page.)
+    compress_variants(cp, gpu, dev, out, (
+        dict(), dict(max_registers=None), dict(hash_bits=13), dict(threads_per_block=128),
+        dict(parallel_chain=True), dict(threads_per_block=512)))
+    return out
+
+
+def check_tagged_links(cp, gpu, pages, quick):
+    """The compress kernel with the chain's links tagged with their keys, against the
+    default: a stage of its own, as it took the GPU down in run 13 (where the chain
+    itself was wrong)."""
+    out = section("tagged_links")
+    dev = cp.asarray(pages[:1 << 14 if quick else 1 << 16])
+    compress_variants(cp, gpu, dev, out, (dict(), dict(tagged_links=True)))
+    return out
+
+
+def compress_variants(cp, gpu, dev, out, variants):
+    """Each LZ4 compress kernel of ``variants`` (``LZ4Kernels`` options; 256 threads a
+    page unless they say) on ``dev``: GB/s, its bytes against the default's, resources
+    and phase times."""
+    from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
+
     reference = gpu.accelerator._backend.compress(dev, gpu._slot, gpu.candidates)
-    # The default, then each of its options changed, alone or two together: no register
-    # cap (the compiler's choice: 48 registers in run 11, 5 blocks of 256 threads an SM
-    # against 8 at the default 32), a cap of 40, the search of lz4.best_match (some 37
-    # instructions a hash collision against 13: run 10's kernel), bytes compared one at
-    # a time (as in run 9), the chain's 13-bit hash, 128 threads a page, phase 2 by
-    # segments, the chain by warp 0 alone (run 12's default), 1024 threads a page (what
-    # a batch of few pages gets), the chain's links tagged with their keys.
-    variants = (dict(), dict(max_registers=None), dict(max_registers=40),
-                dict(max_registers=None, tight_links=False),
-                dict(max_registers=None, word_compare=False), dict(hash_bits=13),
-                dict(threads_per_block=128), dict(threads_per_block=128, max_registers=None),
-                dict(segments=True), dict(parallel_chain=False),
-                dict(threads_per_block=1024), dict(tagged_links=True))
     for options in variants:
         options = {"threads_per_block": 256, **options}
-        name = f"resident_{sizes[0]}" + "".join(
+        name = f"resident_{len(dev)}" + "".join(
             f"_{key}_{value}" for key, value in options.items())
         try:
             variant = GPUBackend(kernels=LZ4Kernels(**options))
@@ -244,39 +277,17 @@ def check_speed(cp, gpu, cpu, pages, quick):
             same = False
         out["all_ok"] = out.get("all_ok", True) and same
         report(name, out[name])
-    # Fewer candidates trade ratio for speed (the parse's default is 4; nvCOMP's ratio is
-    # the floor): the ratio of each, from the same run.
-    for candidates in (1, 2, 3, 16):
-        backend = gpu.accelerator._backend
-        seconds, _, _ = device_time(cp, lambda: backend.compress(dev, gpu._slot, candidates))
-        _, lengths = backend.compress(dev, gpu._slot, candidates)
-        out[f"resident_{sizes[0]}_candidates_{candidates}"] = dict(
-            GBps=dev.nbytes / seconds / 1e9,
-            ratio=dev.nbytes / float(cp.maximum(lengths, 0).sum()))
-    del dev
-    n = sizes[0]
-    host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
-    walls = wall_times(lambda: gpu.compress(host), 5)
-    out[f"host_to_host_{n}_GBps"] = host.nbytes / statistics.median(walls) / 1e9
-    walls = wall_times(lambda: cpu.compress(host), 3)
-    out[f"cpu_all_cores_{n}_GBps"] = host.nbytes / statistics.median(walls) / 1e9
-    eight = np.ascontiguousarray(pages[:8])
-    samples = wall_times(lambda: gpu.compress(eight), 50 if quick else 300)
-    out["latency_8_pages_us"] = dict(p50=np.percentile(samples, 50) * 1e6,
-                                     p99=np.percentile(samples, 99) * 1e6)
-    print(out, flush=True)
-    return out
 
 
 # The compress kernels an 8-page batch could get: (name, kernel set, threads a page).
-# Run 12's kernel linked the chain by warp 0 alone (77 of its 144 us); the chain by rows
-# of the whole block, then more threads a page, as GPUBackend's few_pages gives them.
-LATENCY_KERNELS = (("lz4_chain_by_warp_0_256", ("lz4", dict(parallel_chain=False)), 256),
-                   ("lz4_chain_by_rows_256", ("lz4", {}), 256),
-                   ("lz4_chain_by_rows_512", ("lz4", {}), 512),
-                   ("lz4_chain_by_rows_1024", ("lz4", {}), 1024),
+# The chain by warp 0 (the default) or by rows of the whole block, at 256 threads a page
+# (a large batch's) to 1024 (GPUBackend's few_pages gives 512).
+LATENCY_KERNELS = (("lz4_chain_by_warp_0_256", ("lz4", {}), 256),
+                   ("lz4_chain_by_warp_0_512", ("lz4", {}), 512),
+                   ("lz4_chain_by_warp_0_1024", ("lz4", {}), 1024),
+                   ("lz4_chain_by_rows_512", ("lz4", dict(parallel_chain=True)), 512),
                    ("deflate_iaa_256", ("fixed", {}), 256),
-                   ("deflate_iaa_1024", ("fixed", {}), 1024))
+                   ("deflate_iaa_512", ("fixed", {}), 512))
 
 
 def check_latency(cp, gpu, pages):
@@ -336,10 +347,11 @@ def host_steps(cp, gpu, host_pages):
     n, page_size = host_pages.shape
     slot, candidates = gpu._slot, gpu.candidates
     stream = backend._streams[0]
-    staged, d_pages, d_data, d_lengths, views = backend._chunk_buffers(0, n, page_size, slot)
+    staged, d_pages, d_data, d_lengths, prefixes = backend._chunk_buffers(0, n, page_size, slot)
     nb_stream = backend._numba_stream(stream)
     kernel, threads = backend.kernels.compress_kernel_for(backend._threads_for(n))
-    sliced = views[0][:n], views[1][:n * slot], views[2][:n]
+    views = tuple(backend._as_numba(a) for a in (d_pages, d_data, d_lengths))
+    sliced = prefixes(n)
     pinned_data = backend._cupyx.empty_pinned(n * slot, np.uint8)
     pinned_lengths = backend._cupyx.empty_pinned(n, np.int32)
 
@@ -360,6 +372,7 @@ def host_steps(cp, gpu, host_pages):
                                                     stream.synchronize())),
              ("slice_numba_views_x3", lambda: (views[0][:n], views[1][:n * slot],
                                                views[2][:n])),
+             ("kept_numba_views", lambda: prefixes(n)),
              ("as_cuda_array_x3", lambda: [backend._as_numba(a)
                                            for a in (d_pages, d_data, d_lengths)]),
              ("cupy_empty_x2", lambda: (cp.empty(n * slot, cp.uint8), cp.empty(n, cp.int32))),
@@ -447,10 +460,17 @@ def kernel_usage(kernel):
     return usage
 
 
+# Microseconds the stream is held before timing a small batch (device_time's hold_us):
+# ten numba launches' worth.
+HOLD_US = 500
+
+
 def phase_times(cp, backend, dev, slot, candidates, threads=None, repeat=5):
     """Milliseconds of the compress kernel (of blocks of ``threads``; None: the kernel
     set's own) stopped after each phase (1 to 4), launched directly on device arrays:
-    where a batch spends its time, without a profiler."""
+    where a batch spends its time, without a profiler.  The launches queue behind a
+    hold (``device_time``), so that a small batch's figures are the device's alone:
+    run 14's, without it, each held some 40-50 us of launch."""
     from gpuacomp.backends.gpu import ALL_PHASES
     n = len(dev)
     d_out = cp.empty(n * slot, cp.uint8)
@@ -462,7 +482,8 @@ def phase_times(cp, backend, dev, slot, candidates, threads=None, repeat=5):
     times = {}
     for last_phase in range(1, ALL_PHASES + 1):
         seconds, _, _ = device_time(cp, lambda: launch(nb[0], dev.shape[1], nb[1], slot, nb[2],
-                                                       candidates, last_phase), repeat)
+                                                       candidates, last_phase), repeat,
+                                    hold_us=HOLD_US)
         times[last_phase] = seconds * 1e3
     return times
 
@@ -493,7 +514,10 @@ def latency_breakdown(cp, gpu, host_pages):
     out = {f"latency_{n}_threads_a_page": block}
     seconds, _, _ = device_time(cp, lambda: launch(nb[0], dev.shape[1], nb[1], slot, nb[2],
                                                    candidates, 4), repeat=50)
-    out[f"latency_{n}_kernel_events_us"] = seconds * 1e6
+    out[f"latency_{n}_kernel_events_us"] = seconds * 1e6  # (with the launch: run 14's)
+    seconds, _, _ = device_time(cp, lambda: launch(nb[0], dev.shape[1], nb[1], slot, nb[2],
+                                                   candidates, 4), repeat=50, hold_us=HOLD_US)
+    out[f"latency_{n}_kernel_alone_us"] = seconds * 1e6
     # A page's critical path, phase by phase: each block alone on its SM.
     for k, ms in phase_times(cp, backend, dev, slot, candidates, threads).items():
         out[f"latency_{n}_kernel_phase_1_to_{k}_us"] = ms * 1e3
@@ -511,6 +535,83 @@ def latency_breakdown(cp, gpu, host_pages):
     seconds, _, _ = device_time(cp, lambda: gpu.compress(dev), repeat=50)
     out[f"resident_{n}_pages_us"] = seconds * 1e6
     return out
+
+
+def check_prepared_launches(cp, gpu, pages):
+    """``GPUBackend(prepared_launches=True)`` against the usual launches on host pages:
+    the same bytes (batches of 1 to 300 pages, each twice: the second reuses the
+    marshalled launch), then small batches' wall time, the two alternating (p50 of 300,
+    microseconds); last, as a launch it has not tried before may take the GPU down."""
+    out = section("prepared_launches")
+    backend = gpu.accelerator._backend
+    slot, candidates = gpu._slot, gpu.candidates
+    all_ok = True
+    for n in (1, 8, 64, 300, 8, 1):
+        host = np.ascontiguousarray(pages[:n])
+        backend.prepared_launches = False
+        data, lengths = (np.array(a) for a in backend.compress(host, slot, candidates))
+        backend.prepared_launches = True
+        for _ in range(2):
+            got, got_lengths = backend.compress(host, slot, candidates)
+            same = bool(np.array_equal(got_lengths, lengths) and np.array_equal(
+                got.reshape(n, slot)[np.arange(slot)[None, :] < lengths[:, None]],
+                data.reshape(n, slot)[np.arange(slot)[None, :] < lengths[:, None]]))
+            all_ok &= same
+        out[f"same_bytes_{n}"] = same
+    out["prepared"] = sum(held[0] is not None for held in backend._prepared.values())
+    report(out)
+    for n in (1, 8, 64):
+        host = np.ascontiguousarray(pages[:n])
+        usual, prepared, facade_usual, facade_prepared = [], [], [], []
+        for _ in range(300):
+            for flag, samples, call in (
+                    (False, usual, lambda: backend.compress(host, slot, candidates)),
+                    (True, prepared, lambda: backend.compress(host, slot, candidates)),
+                    (False, facade_usual, lambda: gpu.compress(host)),
+                    (True, facade_prepared, lambda: gpu.compress(host))):
+                backend.prepared_launches = flag
+                t = time.perf_counter()
+                call()
+                samples.append(time.perf_counter() - t)
+        for name, samples in (("backend_usual", usual), ("backend_prepared", prepared),
+                              ("compressor_usual", facade_usual),
+                              ("compressor_prepared", facade_prepared)):
+            out[f"{n}_pages_{name}_us"] = dict(p50=np.percentile(samples, 50) * 1e6,
+                                               p99=np.percentile(samples, 99) * 1e6)
+        report(n, {k: v for k, v in out.items() if k.startswith(f"{n}_")})
+    backend.prepared_launches = False
+    out["launch_8_pages_us"] = launch_times(backend, pages.shape[1], slot, candidates)
+    report(out["launch_8_pages_us"])
+    out["all_ok"] = bool(all_ok)
+    return out
+
+
+def launch_times(backend, page_size, slot, candidates, n=8):
+    """Host microseconds (p50 of 200) of a launch on the backend's kept buffers: numba's
+    usual launch, and the prepared one, alternating (synchronised every 20 launches,
+    untimed, so that the queue never fills)."""
+    from gpuacomp.backends import prepared_launch
+
+    stream = backend._numba_stream(backend._streams[0])
+    *_, prefixes = backend._chunk_buffers(0, n, page_size, slot)
+    pages, data, lengths = prefixes(n)
+    kernel, grid, block, args = backend.kernels.compress_launch(
+        pages, page_size, data, slot, lengths, candidates, backend._threads_for(n))
+    prepared = prepared_launch.prepare(kernel, grid, block, stream, args)
+    if prepared is None:
+        return {"prepared": "numba's internals differ: not prepared"}
+    usual, fast = [], []
+    for k in range(200):
+        for samples, launch in ((usual, lambda: kernel[grid, block, stream](*args)),
+                                (fast, prepared)):
+            t = time.perf_counter()
+            launch()
+            samples.append(time.perf_counter() - t)
+        if k % 20 == 19:
+            backend._streams[0].synchronize()
+    backend._streams[0].synchronize()
+    return {"usual": float(np.percentile(usual, 50) * 1e6),
+            "prepared": float(np.percentile(fast, 50) * 1e6)}
 
 
 def check_facade(pages, quick):
@@ -722,8 +823,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--stages",
                         default="correctness,ceilings,latency,speed,decoders,facade,zswap,"
-                                "nvcomp,deflate,deflate_variants",
-                        help="comma-separated stages to run (default: all)")
+                                "nvcomp,deflate,deflate_variants,prepared_launches,tagged_links",
+                        help="comma-separated stages to run, in this order (default: all)")
     parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                         help="start no stage after this many seconds, so that a run under "
                              "a time limit still ends with its table (default: no limit)")
@@ -748,14 +849,19 @@ def main(argv=None):
               ("speed", lambda: check_speed(cp, gpu, cpu, pages, args.quick)),
               ("decoders", lambda: check_decoders(cp, gpu, pages, args.quick)),
               ("facade", lambda: check_facade(pages, args.quick)),
+              ("prepared_launches", lambda: check_prepared_launches(cp, gpu, pages)),
+              ("tagged_links", lambda: check_tagged_links(cp, gpu, pages, args.quick)),
               ("zswap", lambda: check_zswap(pages, args.quick)),
               ("nvcomp", lambda: check_nvcomp(cp, pages, args.quick)),
               ("deflate", lambda: check_deflate(cp, pages, args.quick)),
               ("deflate_variants", lambda: check_deflate_variants(cp, pages, args.quick))]
+    stages = dict(stages)
     chosen = args.stages.split(",")
-    for name, stage in stages:
-        if name not in chosen:
-            continue
+    unknown = [name for name in chosen if name not in stages]
+    if unknown:
+        parser.error(f"unknown stages {unknown}; the stages: {', '.join(stages)}")
+    for name in chosen:  # in the order given: a stage that may crash the GPU goes last
+        stage = stages[name]
         started = time.perf_counter()
         if args.budget is not None and started - t0 > args.budget:
             RESULTS[name] = {"skipped": f"over the budget of {args.budget:.0f} s"}
@@ -774,7 +880,7 @@ def main(argv=None):
     print_table()
     correct = all(RESULTS.get(stage, {}).get("all_ok", True)
                   for stage in ("correctness", "latency", "speed", "decoders", "deflate",
-                                "deflate_variants"))
+                                "deflate_variants", "prepared_launches", "tagged_links"))
     return 0 if correct and "all_ok" in RESULTS.get("correctness", {}) else 1
 
 
@@ -813,7 +919,8 @@ def print_table():
         print(f"zswap {key:26s} {value}")
     for key, value in nv.items():
         print(f"nvcomp {key:25s} {value}")
-    for stage in ("latency", "decoders", "deflate", "deflate_variants"):
+    for stage in ("latency", "decoders", "deflate", "deflate_variants", "prepared_launches",
+                  "tagged_links"):
         for key, value in RESULTS.get(stage, {}).items():
             print(f"{stage} {key:24s} {value}")
 

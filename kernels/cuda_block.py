@@ -6,16 +6,18 @@ bitmap of the positions that have a match.  What they share lives here:
 
 - ``link_chain``: the chain.  Each position links to the previous position with the
   same 12-bit hash of its 4-byte key, the CPU's kind of chain.  The block hashes every
-  position, then links them in rows of ``CHAIN_ROW`` positions, a thread each, in
-  order: the lanes of a warp with the same hash find each other with one
-  ``match_any_sync`` and link to the nearest earlier lane of their group; a group's
-  first lane sets its warp's bit in the hash's byte of a table, and after a barrier
-  links to the last lane of the nearest earlier warp with the hash, or to a head
-  table; the row's last position of a hash updates the head table.  Before, warp 0
-  linked the whole page alone, 32 positions a round (``parallel_chain=False``): 128
-  rounds in a row, 77 of a page's 144 us on an H200 (run 12), while the block's other
-  warps waited.  (A first version sorted all positions by key instead; the 78-stage
-  bitonic sort took 43% of the LZ4 kernel's time on an H200.)
+  position, then warp 0 links them, 32 positions a round: the lanes with the same hash
+  find each other with one ``match_any_sync`` and link to the nearest earlier lane of
+  their group, a group's first lane to a head table, which it leaves at the group's
+  last position.  With ``parallel_chain`` the block links rows of ``CHAIN_ROW``
+  positions, a thread each: as warp 0 does within each warp; then a group's first lane
+  sets its warp's bit in the hash's byte of a table, and after a barrier links to the
+  last lane of the nearest earlier warp with the hash, or to the head table.  Rows
+  take 16 dependent steps where warp 0 takes 128, but more instructions and barriers:
+  on an H100 (run 14) the LZ4 kernel's chain took 4.75 ms of 2^16 pages by rows
+  against 2.75 by warp 0, and an 8-page batch gained some 4 us of its 140.  (A first
+  version sorted all positions by key instead; the 78-stage bitonic sort took 43% of
+  the LZ4 kernel's time on an H200.)
 - ``find_best_matches``: phase 2, every position's best match and a bitmap of the
   positions that have one; by single positions (``lz4.best_match``) or, with
   ``segments``, a stretch of consecutive positions per thread
@@ -60,6 +62,7 @@ import numpy as np
 from numba import cuda, int32, int64, uint32, uint64
 
 from gpuacomp.kernels import lz4, page_words
+from gpuacomp.kernels.bits import highest_bit, lowest_bit
 from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE
 from gpuacomp.kernels.retarget import compile_functions
 
@@ -129,7 +132,7 @@ else:
 
 @functools.lru_cache(maxsize=None)
 def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight_links=True,
-          parallel_chain=True, tagged_links=False):
+          parallel_chain=False, tagged_links=False):
     """The helpers for blocks of ``threads`` threads (a power of two >= 32); phase 2 by
     ``segments`` or by single positions (the same results, a different work split);
     bytes compared four at a time (``page_words``: the page must sit in a uint32 buffer
@@ -137,8 +140,8 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
     of ``hash_bits`` (its head table holds ``1 << hash_bits`` uint16 entries).  With
     four bytes at a time, ``tight_links`` searches with ``page_words.best_match``, its
     walk over hash collisions a tight loop (False: ``lz4.best_match``); the chain linked
-    by rows of positions across the block (``parallel_chain``; a block of more than one
-    warp) or by warp 0 alone.
+    by warp 0 alone or by rows of positions across the block (``parallel_chain``; a
+    block of more than one warp).
     With ``tagged_links`` (and ``page_words.best_match``'s search) each link of the
     chain carries a tag of its key (``page_words.build_best_match``), so that the search
     skips most collisions without reading the page.
@@ -229,12 +232,12 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
                 if active:
                     lower = uint32(group & ((1 << tid) - 1))
                     if lower != 0:  # the nearest earlier lane
-                        set_entry(prev, i, chain_entry(src, base + 31 - cuda.clz(lower)))
+                        set_entry(prev, i, chain_entry(src, base + highest_bit(lower)))
                     else:
                         # The group's first lane links to the table and leaves the
                         # group's last position there: one thread reads and writes.
                         set_entry(prev, i, int32(head[h]))
-                        head[h] = chain_entry(src, base + 31 - cuda.clz(uint32(group)))
+                        head[h] = chain_entry(src, base + highest_bit(group))
                 warp_barrier()
         cuda.syncthreads()
 
@@ -272,11 +275,11 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
                 warps = (warps_with[word] >> shift) & uint32(0xFF)
                 earlier = warps & uint32((1 << warp) - 1)
                 if lower != 0:  # the nearest earlier lane
-                    entry = chain_entry(src, base + (warp << 5) + 31 - cuda.clz(lower))
+                    entry = chain_entry(src, base + (warp << 5) + highest_bit(lower))
                 elif earlier != 0:
                     # The last lane of the nearest earlier warp with the hash (all of
                     # that warp's positions are below i, so all hashed).
-                    at = base + ((31 - cuda.clz(earlier)) << 5) + 31
+                    at = base + (highest_bit(earlier) << 5) + 31
                     while int32(prev[at]) != h:
                         at -= 1
                     entry = chain_entry(src, at)
@@ -350,7 +353,7 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
             if w >= used_words:
                 return NO_MORE
             m = uint64(bits[w])
-        return (w << 5) + cuda.clz(cuda.brev(m))  # + trailing zeros of m
+        return (w << 5) + lowest_bit(m)
 
     @cuda.jit(device=True)
     def block_exclusive_sum(value, scan, tid):
@@ -514,7 +517,7 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
         for w in range(first, last):
             m = path[w]
             while m != 0:
-                position = (w << 5) + cuda.clz(cuda.brev(m))  # + trailing zeros
+                position = (w << 5) + lowest_bit(m)
                 records[k] = position
                 records[q1 + k] = full_length(src, lengths, offsets, position, extend_cap,
                                               starts, end_limit)

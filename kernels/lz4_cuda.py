@@ -3,10 +3,10 @@
 Compression produces the parse of ``kernels/lz4.py`` with the block's threads sharing
 the work, in four phases separated by barriers:
 
-1. **Chain.**  The block links every position to the previous one with the same hash,
-   a row of 256 positions at a time (``cuda_block.link_chain``; warp 0 alone with
-   ``parallel_chain=False``); its workspace lives in the buffer of the best matches,
-   which phase 2 fills.
+1. **Chain.**  Warp 0 links every position to the previous one with the same hash, 32
+   positions a round (``cuda_block.link_chain``; with ``parallel_chain`` the whole
+   block, a row of 256 positions at a time); its workspace lives in the buffer of the
+   best matches, which phase 2 fills.
 2. **Best matches.**  Every position chooses its candidate in parallel, as
    ``lz4.best_match`` does (lengths compared up to ``SELECT_CAP``, as the parse
    defines; by default ``page_words.best_match``: four bytes at a time, and a tight
@@ -40,6 +40,7 @@ a batch spends its time without a profiler.
 """
 
 import functools
+import types
 
 import numpy as np
 from numba import cuda, int16, int32, int64, uint8, uint16, uint32
@@ -52,6 +53,11 @@ from gpuacomp.kernels.retarget import compile_functions
 
 DECODE_THREADS = 128  # threads per block of decompress_pages, one page each
 DECODE_WARPS = 4  # warps per block of the warp decoder
+# The GPU backend's decoder (``build_warp_decoder`` options): 8 lanes a page, four pages
+# a warp, decoding into global memory.  On an H100 (run 14) its kernel decoded 2^16 and
+# 2^18 corpus pages at 126 and 149 GB/s, against 46 and 49 for a thread per page, 57-74
+# for a warp per page, and 104 for nvCOMP's LZ4 at 4 KiB chunks.
+DECODER = types.MappingProxyType(dict(lanes=8, shared_output=False, stage_input=False))
 STATIC_SHARED_LIMIT = 48 * 1024  # shared memory a kernel may declare (CUDA's limit)
 # The compress kernel's register cap: at 32 (a few bytes spilled) 8 blocks of 256
 # threads share an SM where the compiler's 48 let 5, and the serial phases (chain,
@@ -62,7 +68,7 @@ COMPRESS_REGISTERS = 32
 
 @functools.lru_cache(maxsize=None)
 def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_compare=True,
-          hash_bits=cuda_block.HASH_BITS, tight_links=True, parallel_chain=True,
+          hash_bits=cuda_block.HASH_BITS, tight_links=True, parallel_chain=False,
           tagged_links=False):
     """Compile the kernels: ``threads`` per block to compress a page (a power of two >= 32),
     with at most ``max_registers`` per thread (None: the compiler's choice); phase 2 by

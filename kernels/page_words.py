@@ -28,6 +28,7 @@ import functools
 import numpy as np
 from numba import cuda, int32, uint32, uint64
 
+from gpuacomp.kernels.bits import lowest_bit
 from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE, MIN_MATCH
 
 # Words of a page buffer: the largest page, and one more for reads that run past it.
@@ -70,7 +71,7 @@ def common_length(src, i, j, length, cap, match_end_limit):
                       ^ uint32(((uint64(y_high) << uint64(32)) | uint64(y_low)) >> y_shift))
         if difference != 0:
             # The lowest set bit is in the first differing byte.
-            return min(length + (cuda.clz(cuda.brev(difference)) >> 3), end)
+            return min(length + (lowest_bit(difference) >> 3), end)
         length += 4
         if length >= end:
             return end

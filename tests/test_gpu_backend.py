@@ -109,10 +109,10 @@ def test_kernel_options_do_not_change_bytes(compressors):
     _, cpu = compressors
     pages = edge_pages()[[2, 3]]
     expected = cpu.compress(pages)
-    # against the default (32 threads in the simulator): 64 threads and phase 2 by
-    # segments, the chain's 13-bit hash, its links tagged, lz4.best_match's search,
-    # bytes compared one at a time
-    for options in (dict(threads_per_block=64, segments=True),
+    # against the default (32 threads in the simulator): 64 threads, phase 2 by segments
+    # and the chain by rows, the chain's 13-bit hash, its links tagged,
+    # lz4.best_match's search, bytes compared one at a time
+    for options in (dict(threads_per_block=64, segments=True, parallel_chain=True),
                     dict(threads_per_block=32, hash_bits=13),
                     dict(threads_per_block=32, tagged_links=True),
                     dict(threads_per_block=32, tight_links=False),
@@ -133,9 +133,9 @@ def test_few_pages_get_more_threads_and_the_same_bytes(codec):
     from gpuacomp.backends.gpu import DeflateKernels, GPUBackend, LZ4Kernels
 
     class Recorded(DeflateKernels if codec != "lz4" else LZ4Kernels):
-        def compress(self, *args):
+        def compress_launch(self, *args):
             self.threads_asked.append(args[-1])
-            super().compress(*args)
+            return super().compress_launch(*args)
 
     kernels = Recorded("fixed", 32, per_page_threads=False) if codec != "lz4" else Recorded(32)
     kernels.threads_asked = []
@@ -176,21 +176,26 @@ def test_gpu_malformed_blocks_get_error_status(compressors):
 @pytest.mark.sim
 @needs_gpu_path
 @pytest.mark.parametrize("page_size, options", [
-    (4096, {}), (40, {}), (4096, dict(lean=False, stage_input=False)),
-    (4096, dict(lanes=8, shared_output=False, stage_input=False)),
+    (4096, True), (40, True), (4096, dict(lean=False, stage_input=False)),
+    (4096, "backend's"), (40, "backend's"),
     (4096, dict(lanes=4, warps=1, shared_output=False)), (40, dict(lanes=16, warps=2)),
-    (4096, dict(lanes=1, shared_output=False, stage_input=False))])
+    (4096, dict(lanes=1, shared_output=False, stage_input=False)), (4096, False)])
 def test_warp_decoder_equals_the_cpu_decoder(compressors, page_size, options):
     """Lanes of a warp per page decode what the CPU decodes, to the byte, and fail where
     it fails, with the same status: our blocks, liblz4's (its high-compression mode
     makes long overlapping matches), malformed and truncated ones, blocks of pages
-    larger than the capacity, and a block too long to stage in shared memory.  With the
-    default options (a warp, into shared memory), with ``parse_sequence`` alone reading
-    global memory, with fewer lanes a page writing to global memory, and with a thread a
-    page reading with ``next_sequence``: options change no result."""
+    larger than the capacity, and a block too long to stage in shared memory.  With
+    ``build_warp_decoder``'s defaults (a warp, into shared memory), with
+    ``parse_sequence`` alone reading global memory, with the backend's decoder (8 lanes
+    a page, into global memory) and other lanes, with a thread a page reading with
+    ``next_sequence``, and with ``decompress_pages`` (False): options change no
+    result."""
     from gpuacomp.backends.cpu import decode_block
     from gpuacomp.backends.gpu import GPUBackend, LZ4Kernels
+    from gpuacomp.kernels import lz4_cuda
 
+    if options == "backend's":
+        options = lz4_cuda.DECODER
     _, cpu = compressors
     pages = edge_pages()[:5]
     blocks = [cpu.compress(pages).page(i) for i in range(len(pages))]
@@ -203,7 +208,7 @@ def test_warp_decoder_equals_the_cpu_decoder(compressors, page_size, options):
     offsets = np.cumsum([0] + [len(b) for b in blocks[:-1]]).astype(np.int64)
     lengths = np.array([len(b) for b in blocks], np.int64)
     data = np.frombuffer(b"".join(blocks), np.uint8).copy()
-    backend = GPUBackend(simulator=SIM, kernels=LZ4Kernels(32, warp_decoder=options or True))
+    backend = GPUBackend(simulator=SIM, kernels=LZ4Kernels(32, warp_decoder=options))
     out, produced = backend.decompress(data, offsets, lengths, page_size)
     out, produced = _host(out), _host(produced)
     for i, block in enumerate(blocks):
@@ -246,6 +251,20 @@ def test_large_batches_equal_cpu(compressors):
     assert_same_batches(gpu.compress(pages).to_host(), c)
     assert_same_batches(gpu.compress(cupy.asarray(pages)).to_host(), c)
     assert np.array_equal(gpu.decompress(c), pages)
+
+
+@pytest.mark.gpu
+@needs_real_gpu
+def test_prepared_launches_write_the_cpu_bytes(compressors):
+    from gpuacomp.backends.gpu import GPUBackend
+
+    _, cpu = compressors
+    backend = GPUBackend(prepared_launches=True)
+    pages = edge_pages()
+    for n in (1, len(pages), 1, len(pages)):  # the second time reuses the marshalling
+        assert_backend_writes(backend, pages[:n], cpu, cpu.compress(pages[:n]), n)
+    assert any(held[0] is not None for held in backend._prepared.values()), \
+        "numba's internals differ: no launch was prepared"
 
 
 def _host(array):

@@ -25,6 +25,14 @@ def test_every_kernel_compiles_for_hopper(rows):
             assert row["shared_bytes"] <= ptx_check.STATIC_SHARED_LIMIT, row
 
 
+def test_no_kernel_scans_bits_of_64_bit_words(rows):
+    """A lane mask that numba's arithmetic widened to 64 bits has 32 leading zeros more
+    than the simulator counts: the chain by rows linked wrong lanes on an H100 that way
+    (2026-11-27) and passed every simulator test."""
+    wide = {row["kernel"]: row["wide_bit_scans"] for row in rows if row.get("wide_bit_scans")}
+    assert not wide, f"clz/brev of 64-bit operands (use kernels/bits.py): {wide}"
+
+
 def test_resident_blocks_follow_the_occupancy_rules():
     # Worked by hand from the rules in ptx_check.SM_LIMITS' comment.
     assert ptx_check.blocks_per_sm(40, 25360, 256, (9, 0)) == (6, "registers")

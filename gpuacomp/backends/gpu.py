@@ -18,6 +18,7 @@ import numpy as np
 if not hasattr(np, "row_stack"):
     np.row_stack = np.vstack
 
+from gpuacomp.backends import prepared_launch  # noqa: E402
 from gpuacomp.engine.faults import DeviceLost  # noqa: E402
 from gpuacomp.inputs import is_device_array  # noqa: E402
 from gpuacomp.kernels import lz4_cuda  # noqa: E402
@@ -25,9 +26,10 @@ from gpuacomp.kernels.lz4 import GPU_MAX_PAGE_SIZE  # noqa: E402
 
 DEFAULT_CHUNK_PAGES = 8192  # 32 MiB of 4 KiB pages per host chunk: long enough to hide launches
 PARALLEL_COPY_PAGES = 256
-# Threads a page for a batch that leaves SMs idle (GPUBackend's ``few_pages``): the most a
-# block may have, four times a batch's own 256.
-FEW_PAGES_THREADS = 1024
+# Threads a page for a batch that leaves SMs idle (GPUBackend's ``few_pages``), twice a
+# batch's own 256: an 8-page batch took 122 us on an H100 at 512, 143 at 256 and at 1024
+# (run 14; CUDA events around the launch, the chain by rows).
+FEW_PAGES_THREADS = 512
 ALL_PHASES = 4  # compress_pages runs every phase (fewer: timing experiments only)
 
 
@@ -60,18 +62,20 @@ def _configured(kernel, grid, block, stream):
 
 class LZ4Kernels:
     """The LZ4 kernels: a block of ``threads_per_block`` threads per page to compress
-    (or of the ``threads`` a launch asks for); to decompress, a thread per page, or with
-    ``warp_decoder`` lanes of a warp per page (``lz4_cuda.build_warp_decoder``; True, or
-    a dict of its options).  ``max_registers``, ``segments``, ``word_compare``,
-    ``hash_bits``, ``tight_links``, ``parallel_chain`` and ``tagged_links``: the
-    compress kernel's register cap (None: the compiler's choice), its phase 2 by
-    stretches of positions, its bytes compared four at a time, its chain's hash (None:
-    the default), its search, its chain linked by the whole block, its links tagged
-    with their keys (``lz4_cuda.build``).  None of these change the bytes."""
+    (or of the ``threads`` a launch asks for); to decompress, ``warp_decoder``'s lanes
+    of a warp per page (``lz4_cuda.build_warp_decoder``'s options; True: its defaults;
+    by default ``lz4_cuda.DECODER``, 8 lanes a page), or with False a thread per page.
+    ``max_registers``, ``segments``, ``word_compare``, ``hash_bits``, ``tight_links``,
+    ``parallel_chain`` and ``tagged_links``: the compress kernel's register cap (None:
+    the compiler's choice), its phase 2 by stretches of positions, its bytes compared
+    four at a time, its chain's hash (None: the default), its search, its chain linked
+    by the whole block, its links tagged with their keys (``lz4_cuda.build``).  None of
+    these change the bytes."""
 
     def __init__(self, threads_per_block, max_registers=lz4_cuda.COMPRESS_REGISTERS,
-                 segments=False, warp_decoder=False, word_compare=True, hash_bits=None,
-                 tight_links=True, parallel_chain=True, tagged_links=False):
+                 segments=False, warp_decoder=lz4_cuda.DECODER, word_compare=True,
+                 hash_bits=None,
+                 tight_links=True, parallel_chain=False, tagged_links=False):
         self.threads_per_block = threads_per_block
         self._options = dict(max_registers=max_registers, segments=segments,
                              word_compare=word_compare, tight_links=tight_links,
@@ -92,11 +96,12 @@ class LZ4Kernels:
             return self.compress_kernel, self.threads_per_block
         return lz4_cuda.build(threads, **self._options)[0], threads  # (compiled once)
 
-    def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates,
-                 threads=None):
+    def compress_launch(self, pages, page_size, data, slot, lengths, max_candidates,
+                        threads=None):
+        """``(kernel, grid, block, arguments)`` of the launch that compresses ``pages``."""
         kernel, threads = self.compress_kernel_for(threads)
-        _configured(kernel, pages.shape[0], threads, stream)(
-            pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
+        return kernel, pages.shape[0], threads, (pages, page_size, data, slot, lengths,
+                                                 max_candidates, ALL_PHASES)
 
     def decompress(self, stream, data, offsets, lengths, out, produced):
         if self._decode_blocks:
@@ -143,16 +148,16 @@ class DeflateKernels:
             return self._build_block(self.threads_per_block), self.threads_per_block
         return self._build_block(threads), threads  # (compiled once)
 
-    def compress(self, stream, pages, page_size, data, slot, lengths, max_candidates,
-                 threads=None):
+    def compress_launch(self, pages, page_size, data, slot, lengths, max_candidates,
+                        threads=None):
+        """``(kernel, grid, block, arguments)`` of the launch that compresses ``pages``."""
         n = pages.shape[0]
         if self.per_page_threads:  # (a thread a page: ``threads`` does not apply)
-            _configured(self.compress_kernel, -(-n // self._per_page), self._per_page, stream)(
+            return self.compress_kernel, -(-n // self._per_page), self._per_page, (
                 pages, page_size, data, slot, lengths, max_candidates, self.mode)
-            return
         kernel, threads = self.compress_kernel_for(threads)
-        _configured(kernel, n, threads, stream)(
-            pages, page_size, data, slot, lengths, max_candidates, ALL_PHASES)
+        return kernel, n, threads, (pages, page_size, data, slot, lengths, max_candidates,
+                                    ALL_PHASES)
 
     def decompress(self, stream, data, offsets, lengths, out, produced):
         grid = -(-out.shape[0] // self._per_page)
@@ -179,10 +184,16 @@ class GPUBackend:
     page shorten the parallel phases (the match search, the writes).  By default
     ``FEW_PAGES_THREADS`` threads for a batch of no more pages than the GPU has SMs; none
     in the simulator (it pays an OS thread per thread).  The bytes do not change.
+
+    ``prepared_launches``: a batch from the host launches its kernel on the backend's
+    own staging buffers, with arguments marshalled once (``prepared_launch``) instead of
+    by numba at every launch: on an H100 (run 14) 11 us a launch against 39, and an
+    8-page batch from the host 218 us against 304 (the backend, p50).
     """
 
     def __init__(self, simulator=False, threads_per_block=None, max_registers=None,
-                 chunk_pages=DEFAULT_CHUNK_PAGES, kernels=None, few_pages=None):
+                 chunk_pages=DEFAULT_CHUNK_PAGES, kernels=None, few_pages=None,
+                 prepared_launches=True):
         from numba import cuda
 
         self._cuda = cuda
@@ -205,6 +216,8 @@ class GPUBackend:
                 sms = cupy.cuda.Device().attributes["MultiProcessorCount"]
                 few_pages = (FEW_PAGES_THREADS, sms)
         self.few_pages = few_pages or (None, 0)
+        self.prepared_launches = prepared_launches and not simulator
+        self._prepared = {}
 
     def _threads_for(self, n):
         """Threads a page for a batch of ``n`` pages (None: the kernel set's own)."""
@@ -223,8 +236,10 @@ class GPUBackend:
             data = np.empty(n * slot, np.uint8)
             lengths = np.empty(n, np.int32)
             if n:
-                self.kernels.compress(None, _writable(pages), page_size, data, slot, lengths,
-                                      max_candidates, self._threads_for(n))
+                kernel, grid, block, args = self.kernels.compress_launch(
+                    _writable(pages), page_size, data, slot, lengths, max_candidates,
+                    self._threads_for(n))
+                kernel[grid, block](*args)
             return data, lengths
         if is_device_array(pages):
             return self._compress_resident(pages, slot, max_candidates)
@@ -241,17 +256,40 @@ class GPUBackend:
         return self._cuda.as_cuda_array(array, sync=False)
 
     def _launch_compress(self, pages, data, lengths, slot, max_candidates, stream, what,
-                         batch_pages):
+                         batch_pages, kept=False):
         """Launch on ``stream``; the arrays are numba device arrays (a chunk of a batch
-        of ``batch_pages``)."""
+        of ``batch_pages``), ``kept`` ones the backend holds on to (its staging buffers'
+        views): with ``prepared_launches``, their launch is marshalled once."""
         n, page_size = pages.shape
         if n == 0:
             return
         try:
-            self.kernels.compress(self._numba_stream(stream), pages, page_size, data, slot,
-                                  lengths, max_candidates, self._threads_for(batch_pages))
+            kernel, grid, block, args = self.kernels.compress_launch(
+                pages, page_size, data, slot, lengths, max_candidates,
+                self._threads_for(batch_pages))
+            nb_stream = self._numba_stream(stream)
+            if kept and self.prepared_launches:
+                self._prepared_launch(kernel, grid, block, nb_stream, args)
+            else:
+                kernel[grid, block, nb_stream](*args)
         except Exception as exc:
             raise GPUBatchError(f"GPU compress of {what} failed: {exc}") from exc
+
+    def _prepared_launch(self, kernel, grid, block, stream, args):
+        """Launch, marshalled once for these kept arguments (``prepared_launch``)."""
+        key = (id(kernel), grid, block, id(stream),
+               *(a if isinstance(a, (int, np.integer)) else id(a) for a in args))
+        held = self._prepared.get(key)
+        if held is None:
+            if len(self._prepared) >= 64:  # batches of ever new sizes: keep a few
+                self._prepared.clear()
+            # (None where numba's internals differ: the usual launch, from then on)
+            prepared = prepared_launch.prepare(kernel, grid, block, stream, args)
+            self._prepared[key] = (prepared, kernel, args)  # (their ids stay theirs)
+        elif held[0] is None:
+            kernel[grid, block, stream](*args)
+        else:
+            held[0]()
 
     def _compress_resident(self, pages, slot, max_candidates):
         cp = self._cp
@@ -275,23 +313,26 @@ class GPUBackend:
                 last = min(first + chunk, n)
                 m = last - first
                 stream = self._streams[k % 2]
-                staged, d_pages, d_data, d_lengths, views = buffers[k % 2]
+                staged, d_pages, d_data, d_lengths, prefixes = buffers[k % 2]
                 stream.synchronize()  # the chunk before last used these buffers
                 copy_pages(staged[:m], pages[first:last])
                 d_pages[:m].set(staged[:m], stream=stream)
-                self._launch_compress(views[0][:m], views[1][:m * slot], views[2][:m], slot,
-                                      max_candidates, stream,
-                                      f"pages {first}..{last - 1} of a batch of {n}", n)
+                self._launch_compress(*prefixes(m), slot, max_candidates, stream,
+                                      f"pages {first}..{last - 1} of a batch of {n}", n,
+                                      kept=True)
                 d_data[:m * slot].get(stream=stream, out=data[first * slot:last * slot])
                 d_lengths[:m].get(stream=stream, out=lengths[first:last])
             for stream in self._streams:
                 stream.synchronize()
         except cp.cuda.runtime.CUDARuntimeError as exc:
-            raise GPUBatchError(f"GPU compress of a host batch of {n} pages failed: {exc}") from exc
+            raise GPUBatchError(
+                f"GPU compress of a host batch of {n} pages failed: {exc}") from exc
         return data, lengths
 
     def _chunk_buffers(self, k, chunk, page_size, slot):
-        """Pinned and device buffers for pipeline slot ``k``, grown on demand, then reused."""
+        """Pinned and device buffers for pipeline slot ``k``, grown on demand, then reused:
+        ``(staging, pages, data, lengths, prefixes)``, where ``prefixes(m)`` gives numba
+        views of the first ``m`` pages' device buffers."""
         key = (k, page_size, slot)
         held = self._staging.get(key)
         if held is None or held[0].shape[0] < chunk:
@@ -299,9 +340,26 @@ class GPUBackend:
             device = (cp.empty((chunk, page_size), cp.uint8), cp.empty(chunk * slot, cp.uint8),
                       cp.empty(chunk, cp.int32))
             held = (self._cupyx.empty_pinned((chunk, page_size), np.uint8), *device,
-                    tuple(self._as_numba(a) for a in device))
+                    self._prefix_views(device, slot))
             self._staging[key] = held
+            self._prepared.clear()  # (launches on the old buffers would keep them)
         return held
+
+    def _prefix_views(self, device, slot):
+        """``prefixes(m)`` for the device buffers ``(pages, data, lengths)``: views kept by
+        ``m``, because slicing a numba device array took 24 us of the host (three: 72 of
+        an 8-page batch's 230 us above its kernel; H100, 2026-11-27)."""
+        whole = tuple(self._as_numba(a) for a in device)
+        kept = {}
+
+        def prefixes(m):
+            views = kept.get(m)
+            if views is None:
+                if len(kept) >= 16:  # batches of ever new sizes: keep a few
+                    kept.clear()
+                views = kept[m] = (whole[0][:m], whole[1][:m * slot], whole[2][:m])
+            return views
+        return prefixes
 
     # -- decompression -----------------------------------------------------------------
 
