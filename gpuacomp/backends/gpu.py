@@ -171,12 +171,20 @@ def default_threads(simulator):
     return 32 if simulator else 256
 
 
+def default_decoder(simulator):
+    """The LZ4 decoder (``LZ4Kernels``' ``warp_decoder``): 8 lanes a page on a GPU; a
+    thread per page in the simulator, whose stand-in for the lanes' barrier at every
+    sequence holds a whole block (it added 1.5 minutes to CI's simulator tier).  Both
+    give ``decode_block``'s results (``tests/test_gpu_backend.py`` checks each)."""
+    return False if simulator else lz4_cuda.DECODER
+
+
 class GPUBackend:
     """Runs batches with the CUDA kernels (``simulator=True``: numba's CUDA simulator).
 
     ``kernels`` is the codec's kernel set (default: LZ4 with ``threads_per_block``
     threads per page and at most ``max_registers`` registers per thread, by default
-    ``lz4_cuda.COMPRESS_REGISTERS``).
+    ``lz4_cuda.COMPRESS_REGISTERS``, and ``default_decoder``).
 
     ``few_pages`` is ``(threads, pages)``: a batch of at most ``pages`` pages gets blocks
     of ``threads`` threads to compress.  Such a batch leaves each of its pages alone on
@@ -202,7 +210,8 @@ class GPUBackend:
         self.threads_per_block = threads_per_block or default_threads(simulator)
         self.chunk_pages = chunk_pages
         self.kernels = kernels or LZ4Kernels(
-            self.threads_per_block, max_registers or lz4_cuda.COMPRESS_REGISTERS)
+            self.threads_per_block, max_registers or lz4_cuda.COMPRESS_REGISTERS,
+            warp_decoder=default_decoder(simulator))
         if not simulator:
             import cupy
             import cupyx
