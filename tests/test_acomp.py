@@ -591,6 +591,15 @@ def test_statistics_count_and_reset(cpu_facade):
     assert stats["global"]["total_comp_calls"] == 8
     assert stats["global"]["total_comp_bytes_out"] == sum(dlens)
     assert stats["queues"][0]["comp_calls"] == 8 and stats["queues"][0]["comp_bytes"] == sum(dlens)
+    # decompress counts the bytes it reads
+    outs = [np.zeros(PAGE, np.uint8) for _ in pages]
+    assert acomp.crypto_acomp_batch_decompress(reqs, None, dsts, outs, list(dlens), [0] * 8,
+                                               [None] * 8, 8, True)
+    stats = device.stats.snapshot()
+    assert stats["global"]["total_decomp_calls"] == 8
+    assert stats["global"]["total_decomp_bytes_in"] == sum(dlens)
+    assert stats["queues"][0]["decomp_calls"] == 8
+    assert stats["queues"][0]["decomp_bytes"] == sum(dlens)
     device.stats.reset()
     assert set(device.stats.snapshot()["global"].values()) == {0}
 

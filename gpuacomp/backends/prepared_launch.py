@@ -28,14 +28,13 @@ def prepare(dispatcher, grid, block, stream, args):
 class _Prepared:
     def __init__(self, dispatcher, grid, block, stream, args):
         from numba.cuda import dispatcher as numba_dispatcher
+        from numba.cuda.cudadrv import driver
         from numba.cuda.typing.typeof import Purpose, typeof
 
         argtypes = tuple(typeof(a, Purpose.argument) for a in args)
         kernel = dispatcher.overloads[argtypes]  # the overload the launch above used
         if kernel.debug:
             raise NotImplementedError("debug kernels check an error flag after each launch")
-        from numba.cuda.cudadrv import driver
-
         if hasattr(driver, "_to_core_stream"):  # (cuda.core deprecates foreign streams)
             stream = driver._to_core_stream(stream)
         parameters, write_back = [], []

@@ -115,7 +115,8 @@ class GroupRunner:
 
     def _count(self, group, status, sizes, kind):
         """Per-queue calls and bytes (compress: bytes out; decompress: bytes in), and for
-        compress the errors by kind (decompress counts what the device reported)."""
+        compress the errors by kind (decompress counts what the device reported).
+        Returns the group's bytes."""
         amounts = sizes if kind == "comp" else _stack([d.lengths for d in group])
         queues = {d.queue for d in group}
         if len(queues) == 1:
@@ -138,6 +139,7 @@ class GroupRunner:
                 total_completion_einval_errors=errors.get(-errno.EINVAL, 0),
                 total_completion_timeout_errors=errors.get(-errno.ETIMEDOUT, 0),
                 total_completion_comp_buf_overflow_errors=errors.get(-errno.E2BIG, 0))
+        return all_bytes
 
     # -- decompress ------------------------------------------------------------------------
 
@@ -147,12 +149,12 @@ class GroupRunner:
         data, offsets, lengths = (_readable_by(backend, a) for a in _stack_blocks(group))
         n = len(lengths)
         out, produced = backend.decompress(data, offsets, lengths, capacity)
-        produced = produced.astype(np.int64)
+        # (no copy: the backends return a new array, which the faults may write)
+        produced = produced.astype(np.int64, copy=False)
         self._apply_faults(DECOMPRESS, n, produced)
         errors = _error_counts(produced)
         self.stats.add(
             total_decomp_calls=n,
-            total_decomp_bytes_in=_total(lengths),
             total_completion_einval_errors=errors.get(-errno.EINVAL, 0),
             total_completion_timeout_errors=errors.get(-errno.ETIMEDOUT, 0),
             total_completion_decomp_buf_overflow_errors=errors.get(-errno.EOVERFLOW, 0))
@@ -161,7 +163,8 @@ class GroupRunner:
         xp = array_module(produced)
         status = xp.minimum(produced, 0).astype(np.int32)
         sizes = xp.maximum(produced, 0)
-        self._count(group, status, sizes, "decomp")
+        all_bytes = self._count(group, status, sizes, "decomp")
+        self.stats.add(total_decomp_bytes_in=all_bytes)
         start = 0
         for d, (d_status, d_sizes) in zip(group, _split(group, status, sizes)):
             d.status, d.output_size = d_status, d_sizes
