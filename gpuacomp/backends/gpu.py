@@ -74,8 +74,7 @@ class LZ4Kernels:
 
     def __init__(self, threads_per_block, max_registers=lz4_cuda.COMPRESS_REGISTERS,
                  segments=False, warp_decoder=lz4_cuda.DECODER, word_compare=True,
-                 hash_bits=None,
-                 tight_links=True, parallel_chain=False, tagged_links=False):
+                 hash_bits=None, tight_links=True, parallel_chain=False, tagged_links=False):
         self.threads_per_block = threads_per_block
         self._options = dict(max_registers=max_registers, segments=segments,
                              word_compare=word_compare, tight_links=tight_links,

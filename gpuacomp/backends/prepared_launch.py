@@ -21,8 +21,12 @@ def prepare(dispatcher, grid, block, stream, args):
     dispatcher[grid, block, stream](*args)
     try:
         return _Prepared(dispatcher, grid, block, stream, args)
-    except Exception:  # another numba-cuda: its launches stay the usual ones
+    except Exception:  # another numba-cuda, or a launch that needs more than submitting
         return None
+
+
+class _NeedsMore(Exception):
+    """The launch does more than submit the kernel: it stays numba's."""
 
 
 class _Prepared:
@@ -34,14 +38,14 @@ class _Prepared:
         argtypes = tuple(typeof(a, Purpose.argument) for a in args)
         kernel = dispatcher.overloads[argtypes]  # the overload the launch above used
         if kernel.debug:
-            raise NotImplementedError("debug kernels check an error flag after each launch")
+            raise _NeedsMore("a debug kernel's error flag is read after each launch")
         if hasattr(driver, "_to_core_stream"):  # (cuda.core deprecates foreign streams)
             stream = driver._to_core_stream(stream)
         parameters, write_back = [], []
         for argtype, arg in zip(kernel.argument_types, args):
             kernel._prepare_args(argtype, arg, stream, write_back, parameters)
         if write_back:
-            raise NotImplementedError("host arrays are copied back after each launch")
+            raise _NeedsMore("host arrays are copied back after each launch")
         self._launch = numba_dispatcher.launch
         self._function = kernel._codelibrary.get_cufunc().kernel
         self._config = _launch_config(numba_dispatcher, grid, block, kernel.cooperative)
