@@ -105,7 +105,8 @@ def kernels():
     few = FEW_PAGES_THREADS
     pages, data = t.Array(t.uint8, 2, "C"), t.Array(t.uint8, 1, "C")
     lengths, wide = t.Array(t.int32, 1, "C"), t.Array(t.int64, 1, "C")
-    compress = (pages, t.int64, data, t.int64, lengths, t.int64, t.int64)
+    # (pages, page_size, out, slot, lengths, max_candidates, lazy, last phase or mode)
+    compress = (pages, t.int64, data, t.int64, lengths, t.int64, t.int64, t.int64)
     decompress = (data, wide, wide, pages, wide)
     lz4_compress, lz4_decompress = lz4_cuda.build(threads)
     deflate_pages, inflate_pages = deflate_cuda.build()

@@ -62,7 +62,7 @@ def encoders():
             for p in range(pages.shape[0]):
                 base = link_page(pages[p], n, n - lz4.MATCH_START_MARGIN, head, base, prev)
                 lengths[p] = encode_page(pages[p], n, prev, out[p * slot:(p + 1) * slot],
-                                         slot, max_candidates)
+                                         slot, max_candidates, False)
         return run
 
     def deflate_runner(encode_page, mode):
@@ -75,7 +75,8 @@ def encoders():
                 base = link_page(pages[p], n, n - (deflate_encode.MIN_MATCH - 1), head, base,
                                  prev)
                 lengths[p] = encode_page(pages[p], n, prev, out[p * slot:(p + 1) * slot],
-                                         slot, mode, max_candidates, records, tables, writer)
+                                         slot, mode, max_candidates, False, records,
+                                         tables, writer)
         return run
 
     def decode_runner(decode_block):

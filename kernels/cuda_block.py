@@ -26,6 +26,7 @@ bitmap of the positions that have a match.  What they share lives here:
   with ``page_words.best_match`` (``page_words``), with ``tagged_links`` over a chain
   whose entries carry a 4-bit tag of their link's key, which tells most collisions
   from candidates without reading the page.
+- ``drop_shorter_matches``: the parse's lazy step, as a filter of phase 2's bitmap.
 - ``segment_bounds``: a thread's stretch when the block splits a count (of an odd
   length, ``lz4.segment_stretch``).
 - ``walk``: phase 3, the greedy parse by warp 0, a chunk of the page per lane
@@ -342,6 +343,18 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
                     cuda.atomic.or_(bits, i >> 5, uint32(1 << (i & 31)))
 
     @cuda.jit(device=True)
+    def drop_shorter_matches(bits, lengths, count, tid):
+        """The parse's lazy step over phase 2's results (the block's threads all call
+        it, between barriers): clear the bit of each position below ``count`` whose
+        length is shorter than the next position's, so that the greedy walk takes it
+        as a literal.  Only the lengths are read, which phase 2 wrote at every position
+        below ``count`` (0: no match), so no thread waits for another's bits."""
+        for i in range(tid, count - 1, threads):
+            length = lengths[i]
+            if length > 0 and lengths[i + 1] > length:
+                cuda.atomic.and_(bits, i >> 5, ~uint32(1 << (i & 31)))
+
+    @cuda.jit(device=True)
     def next_match(bits, i, used_words):
         """First position >= i whose bit is set, or NO_MORE."""
         w = i >> 5
@@ -541,7 +554,8 @@ def build(threads, segments=False, word_compare=True, hash_bits=HASH_BITS, tight
         return matches, long_runs
 
     return types.SimpleNamespace(link_chain=link_chain, segment_bounds=segment_bounds,
-                                 find_best_matches=find_best_matches, walk=walk,
+                                 find_best_matches=find_best_matches,
+                                 drop_shorter_matches=drop_shorter_matches, walk=walk,
                                  block_exclusive_sum=block_exclusive_sum,
                                  warp_exclusive_sum=warp_exclusive_sum,
                                  lane_stretch=lane_stretch, sequence_at=sequence_at,

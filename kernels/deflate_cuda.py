@@ -9,6 +9,8 @@ as the LZ4 kernel finds its own (``kernels/lz4_cuda.py``, helpers in
 2. **Best matches**: every position's ``best_match`` (up to 258 bytes, 4 KiB back) in
    parallel (or a stretch of positions per thread with ``segment_best_matches``), and a
    bitmap of the positions that have one.
+   With ``lazy``, the positions the parse's lazy step makes literals lose their bits
+   (``cuda_block.drop_shorter_matches``).
 3. **Walk**: warp 0 follows the greedy parse over the bitmap (``cuda_block.walk``) and
    records each sequence (literals, then a match).
 4. **Codes and bits**: in the dynamic mode the block counts the symbols (shared
@@ -73,7 +75,7 @@ def device_functions():
 
 @functools.lru_cache(maxsize=None)
 def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
-    """``deflate_block_pages(pages, page_size, out, slot, lengths, max_candidates,
+    """``deflate_block_pages(pages, page_size, out, slot, lengths, max_candidates, lazy,
     last_phase)`` for ``mode`` (FIXED or DYNAMIC: a kernel each, so the fixed one
     carries nothing of the dynamic codes), launched as ``[n, threads]`` (a power of two
     >= 32): page ``p`` into ``out[p * slot:(p + 1) * slot]``, its length or -E2BIG into
@@ -95,6 +97,7 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
     link_chain = block.link_chain
     segment_bounds = block.segment_bounds
     find_best_matches = block.find_best_matches
+    drop_shorter_matches = block.drop_shorter_matches
     walk = block.walk
     simulator = cuda_block.SIMULATOR
     block_exclusive_sum = block.block_exclusive_sum
@@ -149,7 +152,8 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
             cuda.atomic.add(best, int32(src[b]), uint32(1))
 
     @cuda.jit
-    def deflate_block_pages(pages, page_size, out, slot, lengths, max_candidates, last_phase):
+    def deflate_block_pages(pages, page_size, out, slot, lengths, max_candidates, lazy,
+                            last_phase):
         p = cuda.blockIdx.x
         page = pages[p]
         dst = out[p * slot:(p + 1) * slot]
@@ -191,9 +195,13 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
         if starts > 1:
             # Phases 1 and 2: the chain, then every position's best match.
             link_chain(src, starts, best.view(np.uint16), prev, lanes, tid)
-            find_best_matches(src, starts if last_phase >= 2 else 0, prev, n, max_candidates,
-                              MAX_MATCH, WINDOW, match_length, match_distance, bits, tid)
+            searched = starts if last_phase >= 2 else 0
+            find_best_matches(src, searched, prev, n, max_candidates, MAX_MATCH, WINDOW,
+                              match_length, match_distance, bits, tid)
             cuda.syncthreads()
+            if lazy:  # (the same for the whole block: its barrier is reached by all)
+                drop_shorter_matches(bits, match_length, searched, tid)
+                cuda.syncthreads()
 
         # Phase 3: the greedy walk records the sequences (warp 0).
         if last_phase >= 3 and (tid < 32 or simulator):
@@ -347,7 +355,7 @@ def build_block(mode, threads=BLOCK_THREADS, segments=False, word_compare=True):
 def build():
     """``(deflate_pages, inflate_pages)``, each launched as ``[grid, THREADS]``:
 
-    - ``deflate_pages(pages, page_size, out, slot, lengths, max_candidates, mode)``
+    - ``deflate_pages(pages, page_size, out, slot, lengths, max_candidates, lazy, mode)``
       compresses page ``p`` into ``out[p * slot:(p + 1) * slot]``;
     - ``inflate_pages(data, offsets, lengths, out, produced)`` decodes
       ``data[offsets[p]:offsets[p] + lengths[p]]`` into ``out[p]``.
@@ -372,7 +380,7 @@ def build():
     fast_entries = decoder.FAST_ENTRIES
 
     @cuda.jit
-    def deflate_pages(pages, page_size, out, slot, lengths, max_candidates, mode):
+    def deflate_pages(pages, page_size, out, slot, lengths, max_candidates, lazy, mode):
         p = cuda.grid(1)
         if p >= lengths.shape[0]:
             return
@@ -386,7 +394,7 @@ def build():
         src = pages[p]
         link_positions(src, page_size - key_margin, head, HASH_LOG, 0, prev)
         lengths[p] = encode_page(src, page_size, prev, out[p * slot:(p + 1) * slot], slot,
-                                 mode, max_candidates, records, tables, writer)
+                                 mode, max_candidates, lazy, records, tables, writer)
 
     @cuda.jit
     def inflate_pages(data, offsets, lengths, out, produced):

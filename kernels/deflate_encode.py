@@ -16,6 +16,8 @@ finding (``lz4.link_positions`` and ``lz4.best_match``) serves both formats:
    to the most recent.  A match takes ``min(length, 258)`` bytes.
 3. Greedy: scanning from ``i = 1``, a position with a candidate emits its match and
    the scan continues after it; otherwise it becomes a literal.
+4. Lazy (an option, ``lazy``): LZ4's step 5, a position whose best candidate is
+   shorter than the next position's becomes a literal.
 
 The block
 ---------
@@ -48,7 +50,7 @@ import numpy as np
 
 from gpuacomp.kernels.deflate import (CODE_LENGTH_ORDER, DIST_BASE, DIST_EXTRA,
                                       LENGTH_BASE, LENGTH_EXTRA)
-from gpuacomp.kernels.lz4 import E2BIG, MAX_PAGE_SIZE, best_match
+from gpuacomp.kernels.lz4 import E2BIG, MAX_PAGE_SIZE, chosen_match
 
 MIN_MATCH = 4  # the parse's key (DEFLATE allows 3; LZ4's match finding uses 4 bytes)
 MAX_MATCH = 258
@@ -97,8 +99,8 @@ def distance_code(distance):
     return 2 * top + ((x >> (top - 1)) & 1)
 
 
-def parse_page(src, n, prev, max_candidates, records, dst, cap, writer, write_fixed):
-    """The greedy parse of ``src[0:n]``: the number of matches.
+def parse_page(src, n, prev, max_candidates, lazy, records, dst, cap, writer, write_fixed):
+    """The parse of ``src[0:n]`` (``lazy``: with its lazy step): the number of matches.
 
     ``prev[i]`` (for ``i < n - 3``) links ``i`` to an earlier position of the same hash
     (``lz4.link_positions``).  Match k starts at ``records[0, k]`` with length
@@ -110,12 +112,12 @@ def parse_page(src, n, prev, max_candidates, records, dst, cap, writer, write_fi
     starts = n - (MIN_MATCH - 1)
     buffer, bits, op = writer[0], writer[1], writer[2]
     anchor = 0
+    held_length, held_distance = -1, 0
     i = 1
     while i < starts:
-        if prev[i] < 0:
-            i += 1
-            continue
-        length, distance = best_match(src, i, prev, n, max_candidates, MAX_MATCH, WINDOW)
+        length, distance, held_length, held_distance = chosen_match(
+            src, i, prev, n, max_candidates, MAX_MATCH, WINDOW, starts, lazy, held_length,
+            held_distance)
         if length == 0:
             i += 1
             continue
@@ -469,20 +471,21 @@ def _write_dynamic_header(tables, nlen, ndist, ncode, runs, dst, cap, writer):
             _put(dst, cap, writer, tables[RUN_EXTRA, r], RUN_EXTRA_BITS[symbol - 16])
 
 
-def encode_page(src, n, prev, dst, cap, mode, max_candidates, records, tables, writer):
+def encode_page(src, n, prev, dst, cap, mode, max_candidates, lazy, records, tables, writer):
     """Compress ``src[0:n]`` into ``dst[0:cap]`` as one final raw DEFLATE block.
 
-    ``prev`` as for ``parse_page``; ``mode`` FIXED or DYNAMIC.  Returns the compressed
-    length, or ``-E2BIG`` if it would exceed ``cap`` (nothing past ``cap`` is written).
+    ``prev``, ``max_candidates`` and ``lazy`` as for ``parse_page``; ``mode`` FIXED or
+    DYNAMIC.  Returns the compressed length, or ``-E2BIG`` if it would exceed ``cap``
+    (nothing past ``cap`` is written).
     """
     writer[0] = 0
     writer[1] = 0
     writer[2] = 0
     if mode == FIXED:
         _put(dst, cap, writer, 3, 3)  # final, fixed
-        parse_page(src, n, prev, max_candidates, records, dst, cap, writer, True)
+        parse_page(src, n, prev, max_candidates, lazy, records, dst, cap, writer, True)
         return _finish(dst, cap, writer)
-    count = parse_page(src, n, prev, max_candidates, records, dst, cap, writer, False)
+    count = parse_page(src, n, prev, max_candidates, lazy, records, dst, cap, writer, False)
     extra_bits = _count_symbols(src, n, records, count, tables)
     block, nlen, ndist, ncode, runs = plan_block(tables, n, extra_bits)
     if block == STORED_BLOCK:
@@ -587,4 +590,4 @@ CODEC_FUNCTIONS = (
     "_write_dynamic_header", "encode_page", "plan_block", "write_block_header",
 )
 # The functions of kernels/lz4.py these call: compile those first and pass them as ``uses``.
-USES = ("best_match", "_same_key", "_common_length")
+USES = ("chosen_match", "best_match", "_same_key", "_common_length")

@@ -23,6 +23,13 @@ reaches the same bytes:
 4. Greedy: scanning from ``i = 0``, if ``i`` has a candidate, emit the literals since the
    last match and the chosen match, and continue at ``i + L``; otherwise advance by one.
    The remaining bytes are the final literals.
+5. Lazy (an option, ``lazy``): a position whose best candidate, compared as in 3, is
+   shorter than the next position's counts as having none, so the scan emits it as a
+   literal and goes on to the next position, where the same rule applies again.  It
+   depends only on the compared lengths of ``i`` and ``i + 1``, so a parallel parse can
+   drop such positions from its set of match starts first and then walk greedily.
+   (It compresses the memory corpus 2.5-4% better; there 3 candidates with it beat 4
+   without.)
 
 How the candidates are found is not part of the definition.  ``encode_page`` walks a
 chain ``prev`` in which each position links to an earlier position whose key *may* be
@@ -238,6 +245,30 @@ def segment_stretch(count, threads):
     return ((count + threads - 1) // threads) | 1
 
 
+def chosen_match(src, i, prev, match_end_limit, max_candidates, cap, window, starts, lazy,
+                 held_length, held_offset):
+    """The parse's choice at ``i`` (a chain as for ``best_match``; matches start below
+    ``starts``): ``(length, offset, held_length, held_offset)``, length 0 where ``i`` is
+    a literal.  With ``lazy`` (step 5 of the parse) it also is one where ``i + 1`` has a
+    longer candidate, and the search of ``i + 1`` is held for the next call (a held
+    length of -1: none); ``held_length`` and ``held_offset`` are what the call before
+    held.  Both codecs' parses step with it (``encode_page``,
+    ``deflate_encode.parse_page``)."""
+    if held_length >= 0:
+        length, offset = held_length, held_offset
+    elif prev[i] < 0:  # most positions of incompressible data: skip the search
+        return 0, 0, -1, 0
+    else:
+        length, offset = best_match(src, i, prev, match_end_limit, max_candidates, cap,
+                                    window)
+    if lazy and 0 < length < cap and i + 1 < starts and prev[i + 1] >= 0:
+        next_length, next_offset = best_match(src, i + 1, prev, match_end_limit,
+                                              max_candidates, cap, window)
+        if next_length > length:
+            return 0, 0, next_length, next_offset
+    return length, offset, -1, 0
+
+
 def extend_match(src, i, j, length, match_end_limit):
     """Extend a match of ``length`` bytes between ``i`` and ``j < i`` as far as it goes."""
     return _common_length(src, i, j, length, match_end_limit, match_end_limit)
@@ -253,8 +284,9 @@ def _common_length(src, i, j, length, cap, match_end_limit):
     return length
 
 
-def encode_page(src, n, prev, dst, cap, max_candidates):
-    """Compress ``src[0:n]`` into ``dst[0:cap]`` with the parse of the module docstring.
+def encode_page(src, n, prev, dst, cap, max_candidates, lazy):
+    """Compress ``src[0:n]`` into ``dst[0:cap]`` with the parse of the module docstring
+    (``lazy``: with its step 5).
 
     ``prev[i]`` (for ``i < n - 12``) is the previous link of ``i``'s chain, or -1.
     Returns the compressed length, or ``-E2BIG`` if it would exceed ``cap``.
@@ -263,18 +295,17 @@ def encode_page(src, n, prev, dst, cap, max_candidates):
     anchor = 0
     match_start_end = n - MATCH_START_MARGIN
     match_end_limit = n - LAST_LITERALS
+    held_length, held_offset = -1, 0
     i = 1  # position 0 has no earlier position
     while i < match_start_end:
-        if prev[i] < 0:  # most positions of incompressible data: skip the call
-            i += 1
-            continue
-        length, offset = best_match(src, i, prev, match_end_limit, max_candidates, SELECT_CAP,
-                                    MAX_PAGE_SIZE)
-        if length == SELECT_CAP:
-            length = extend_match(src, i, i - offset, length, match_end_limit)
+        length, offset, held_length, held_offset = chosen_match(
+            src, i, prev, match_end_limit, max_candidates, SELECT_CAP, MAX_PAGE_SIZE,
+            match_start_end, lazy, held_length, held_offset)
         if length == 0:
             i += 1
             continue
+        if length == SELECT_CAP:
+            length = extend_match(src, i, i - offset, length, match_end_limit)
         if op + sequence_size(i - anchor, length) > cap:
             return -E2BIG
         op = write_sequence(src, anchor, i - anchor, offset, length, dst, op, True)
@@ -529,7 +560,8 @@ def _copy_match(dst, at, offset, count):
 
 CODEC_FUNCTIONS = (
     "_length_field_size", "_write_length", "sequence_size", "write_sequence", "_same_key",
-    "_common_length", "best_match", "_carried_length", "segment_best_matches", "extend_match",
+    "_common_length", "best_match", "chosen_match", "_carried_length", "segment_best_matches",
+    "extend_match",
     "encode_page", "hash_chain", "link_positions", "_read_length", "_match_fits",
     "parse_sequence", "fast_sequence", "next_sequence", "decode_block", "_copy_literals",
     "_copy_match",

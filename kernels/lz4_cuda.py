@@ -14,6 +14,8 @@ the work, in four phases separated by barriers:
    With ``segments`` each thread takes a stretch of consecutive positions instead and
    runs ``segment_best_matches`` over it, which gets the same results from far fewer
    byte comparisons.
+   With ``lazy`` the block then clears the bits of the positions that the parse's
+   lazy step makes literals (``cuda_block.drop_shorter_matches``).
 3. **Walk.**  Warp 0 follows the greedy parse (``cuda_block.walk``: each lane a chunk
    of the page, settling it again while its entry changes), jumping over literal runs
    with the bitmap and extending the matches that reached the cap (a cap at a time
@@ -86,6 +88,7 @@ def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_co
                              tight_links, parallel_chain, tagged_links)
     link_chain = block.link_chain
     find_best_matches = block.find_best_matches
+    drop_shorter_matches = block.drop_shorter_matches
     walk = block.walk
     warp_exclusive_sum = block.warp_exclusive_sum
     lane_stretch = block.lane_stretch
@@ -118,7 +121,8 @@ def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_co
         return sequence_size(position - sequence_end(records, k - 1), length)
 
     @cuda.jit(**register_limit)
-    def compress_pages(pages, page_size, out, slot, lengths, max_candidates, last_phase):
+    def compress_pages(pages, page_size, out, slot, lengths, max_candidates, lazy,
+                       last_phase):
         p = cuda.blockIdx.x
         page = pages[p]
         dst = out[p * slot:(p + 1) * slot]
@@ -149,10 +153,13 @@ def build(threads=256, max_registers=COMPRESS_REGISTERS, segments=False, word_co
             # Phase 1: the hash chain.
             link_chain(src, starts, best, prev, lanes, tid)
             # Phase 2: every position's best match, measured up to the cap.
-            find_best_matches(src, starts if last_phase >= 2 else 0, prev, end_limit,
-                              max_candidates, select_cap, page_capacity, short_length,
-                              short_offset, bits, tid)
+            searched = starts if last_phase >= 2 else 0
+            find_best_matches(src, searched, prev, end_limit, max_candidates, select_cap,
+                              page_capacity, short_length, short_offset, bits, tid)
             cuda.syncthreads()
+            if lazy:  # (the same for the whole block: its barrier is reached by all)
+                drop_shorter_matches(bits, short_length, searched, tid)
+                cuda.syncthreads()
 
         # Phase 3: the greedy walk records the sequences where the chain was, then
         # each sequence's output position (the sum of the sizes before it).

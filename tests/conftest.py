@@ -244,13 +244,14 @@ def lz4_make_block(sequences, last_literals):
     return bytes(out)
 
 
-def lz4_reference_encode(page, candidates=4):
+def lz4_reference_encode(page, candidates=4, lazy=False):
     """The parse of ``kernels/lz4.py``'s docstring, written naively from its text.
 
     Candidates at ``i``: the earlier positions ``j`` with the same 4 bytes, most recent
     first, at most ``candidates``; compared on their first 64 bytes, the longest wins
     (ties: most recent) and then takes its full length; matches start at ``i < n - 12``
-    and end by ``n - 5``; greedy from ``i = 0``.
+    and end by ``n - 5``; greedy from ``i = 0``; with ``lazy``, a position whose
+    compared length is below the next position's is a literal.
     """
     select_cap = 64
     src = bytes(page)
@@ -262,8 +263,9 @@ def lz4_reference_encode(page, candidates=4):
         positions = earlier.setdefault(src[i:i + 4], [])
         rank.append(len(positions))
         positions.append(i)
-    sequences, anchor, i = [], 0, 0
-    while i < start_end:
+
+    def best(i):
+        """(compared length, full length, offset) of i's best candidate; 0s for none."""
         positions = earlier[src[i:i + 4]]
         r = rank[i]
         best_length, best_offset = 0, 0
@@ -273,7 +275,15 @@ def lz4_reference_encode(page, candidates=4):
                 length += 1
             if min(length, select_cap) > min(best_length, select_cap):
                 best_length, best_offset = length, i - j
+        return min(best_length, select_cap), best_length, best_offset
+
+    sequences, anchor, i = [], 0, 0
+    while i < start_end:
+        compared, best_length, best_offset = best(i)
         if best_length == 0:
+            i += 1
+            continue
+        if lazy and i + 1 < start_end and best(i + 1)[0] > compared:
             i += 1
             continue
         sequences.append((src[anchor:i], best_offset, best_length))

@@ -147,6 +147,21 @@ def test_rebuilding_the_device_needs_its_transforms_freed(cpu_facade):
         acomp.configure(depth=4)
 
 
+def test_configure_sets_the_parse(cpu_facade):
+    """``lazy`` and ``candidates`` rebuild the device, whose pages then take that parse:
+    the bytes of ``Compressor`` with the same settings."""
+    page = text_page()
+    for settings in (dict(lazy=True), dict(candidates=2, lazy=True), dict()):
+        tfm_registry.reset_configuration()
+        cpu_facade.configure(**settings)
+        tfm = cpu_facade.tfm()
+        req = cpu_facade.request(tfm, page)
+        assert acomp.crypto_acomp_compress(req) == 0
+        expected = gpuacomp.Compressor(device="cpu", **settings).compress(page).page(0)
+        assert req.dst[:req.dlen].tobytes() == expected, settings
+        acomp.crypto_free_acomp(tfm)
+
+
 # --- the return codes, one path each -------------------------------------------------
 
 def test_sync_mode_returns_zero_and_the_size(facade):

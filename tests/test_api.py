@@ -300,6 +300,26 @@ def test_candidates_range_ends(candidates):
     np.testing.assert_array_equal(c.decompress(c.compress(pages)), pages)
 
 
+@pytest.mark.parametrize("lazy", [1, "yes", None])
+def test_lazy_must_be_a_bool(lazy):
+    with pytest.raises(TypeError, match="lazy must be a bool"):
+        gpuacomp.Compressor(device="cpu", lazy=lazy)
+
+
+def test_lazy_is_an_option_of_the_format():
+    greedy, lazy = (gpuacomp.Compressor(device="cpu", lazy=flag) for flag in (False, True))
+    assert "lazy=True" in repr(lazy) and lazy.lazy and not greedy.lazy
+    # At 300 a match of 6 bytes (to 100), at 301 one of 11 (to 200): greedy takes the
+    # 6 and then 6 more to 205, lazy leaves "Q" a literal and takes the 11.
+    page = np.random.default_rng(9).integers(0, 256, (1, PAGE), dtype=np.uint8)
+    for at, text in ((100, b"Qabcde"), (200, b"abcdefghijk"), (300, b"Qabcdefghijk")):
+        page[0, at:at + len(text)] = np.frombuffer(text, np.uint8)
+    a, b = greedy.compress(page), lazy.compress(page)
+    assert b.lengths[0] < a.lengths[0]
+    for c, batch in ((greedy, b), (lazy, a)):  # either decodes the other's
+        np.testing.assert_array_equal(c.decompress(batch), page)
+
+
 def test_threads_must_be_positive():
     with pytest.raises(ValueError, match="threads"):
         gpuacomp.Compressor(device="cpu", threads=0)

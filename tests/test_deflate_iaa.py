@@ -159,13 +159,13 @@ def test_compress_stops_at_the_capacity(mode):
     tables = np.zeros((encoder.TABLE_ROWS, encoder.TABLE_WIDTH), np.int32)
     writer = np.zeros(3, np.int64)
     dst = np.full(PAGE + 600, 0xEE, np.uint8)
-    full = encode_page(page, PAGE, prev, dst, len(dst), encoder.MODES[mode], 4, records,
-                       tables, writer)
+    full = encode_page(page, PAGE, prev, dst, len(dst), encoder.MODES[mode], 4, False,
+                       records, tables, writer)
     assert full > 0
     dst[:] = 0xEE
     cap = full - 1
-    assert encode_page(page, PAGE, prev, dst, cap, encoder.MODES[mode], 4, records, tables,
-                       writer) == -errno.E2BIG
+    assert encode_page(page, PAGE, prev, dst, cap, encoder.MODES[mode], 4, False, records,
+                       tables, writer) == -errno.E2BIG
     assert (dst[cap:] == 0xEE).all(), "nothing written past the capacity"
 
 
@@ -220,6 +220,64 @@ def test_memory_pages_round_trip_and_meet_the_ratio_targets(memory_file, corpus)
     zlib_default = zlib_pages(pages, 1, zlib.Z_DEFAULT_STRATEGY, 15)
     assert ratio(pages, fixed.lengths) >= ratio(pages, zlib_fixed)
     assert ratio(pages, dynamic.lengths) >= ratio(pages, zlib_default)
+
+
+def reference_parse(page, candidates, lazy):
+    """The parse of ``kernels/deflate_encode.py``'s docstring, written naively from its
+    text: ``[(position, length, distance)]`` of the matches."""
+    src = bytes(page)
+    n = len(src)
+    earlier = {}  # key -> positions so far
+    matches, i = [], 1
+
+    def best(i):
+        before = [j for j in earlier.get(src[i:i + 4], []) if j < i and i - j <= 4096]
+        best_length, best_distance = 0, 0
+        for j in reversed(before[-candidates:]):
+            length = 0
+            while i + length < n and length < encoder.MAX_MATCH \
+                    and src[j + length] == src[i + length]:
+                length += 1
+            if length > best_length:
+                best_length, best_distance = length, i - j
+        return best_length, best_distance
+
+    for j in range(n - 3):
+        earlier.setdefault(src[j:j + 4], []).append(j)
+    while i < n - 3:
+        length, distance = best(i)
+        if length == 0 or (lazy and i + 1 < n - 3 and best(i + 1)[0] > length):
+            i += 1
+            continue
+        matches.append((i, length, distance))
+        i += length
+    return matches
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_parse_is_the_docstrings(corpus, lazy):
+    from gpuacomp.backends.cpu import link_positions
+    from gpuacomp.backends.deflate_cpu import _encoder
+
+    pages = np.concatenate([edge_pages()[[2, 3, 5]], corpus.sample(corpus.all_pages, 6)])
+    records = np.empty((3, PAGE // 4 + 1), np.int32)
+    for k, page in enumerate(pages):
+        prev = np.empty(PAGE, np.int32)
+        link_positions(page, PAGE - 3, np.full(1 << 14, -1, np.int32), 14, 0, prev)
+        for candidates in (1, 4):
+            count = _encoder.parse_page(page, PAGE, prev, candidates, lazy, records,
+                                        np.empty(0, np.uint8), 0, np.zeros(3, np.int64),
+                                        False)
+            assert list(zip(*records[:, :count].tolist())) == \
+                reference_parse(page, candidates, lazy), (k, candidates)
+
+
+def test_lazy_parse_compresses_memory_pages_better(memory_file, corpus):
+    pages = corpus.sample(corpus.memory(memory_file), 512)
+    for driver in DRIVERS:
+        greedy = gpuacomp.Compressor(driver, device="cpu").compress(pages)
+        lazy = check_round_trip(gpuacomp.Compressor(driver, device="cpu", lazy=True), pages)
+        assert ratio(pages, lazy.lengths) > 1.01 * ratio(pages, greedy.lengths), driver
 
 
 def test_snappy_pages_round_trip(snappy_file, corpus):
@@ -372,6 +430,32 @@ def test_gpu_kernels_agree_at_every_capacity(mode):
             assert (lengths == -errno.E2BIG).sum() == 2
 
 
+@pytest.mark.sim
+@gpu_path
+@pytest.mark.parametrize("mode", ["fixed", "dynamic"])
+def test_gpu_kernels_take_the_lazy_step(mode):
+    """With the lazy step, the block kernel (its bitmap filtered before the walk) and
+    the thread-per-page kernel (the CPU's parse) write the CPU's lazy bytes."""
+    from gpuacomp import device
+    from gpuacomp.backends.deflate_cpu import DeflateCPUBackend
+    from gpuacomp.backends.gpu import DeflateKernels, GPUBackend
+
+    size, slot = 600, 700  # short pages: the simulator runs a thread per CUDA thread
+    text = np.frombuffer((b"a page, another page, a paged page; " * 20)[:size], np.uint8)
+    pages = np.stack([text, np.random.default_rng(5).integers(0, 3, size, dtype=np.uint8)])
+    data, lengths = DeflateCPUBackend(mode).compress(pages, slot, 4, lazy=True)
+    greedy, _ = DeflateCPUBackend(mode).compress(pages, slot, 4)
+    assert not np.array_equal(data, greedy), "the lazy step changed nothing here"
+    for per_page in (False, True):
+        kernels = DeflateKernels(mode, 32, per_page_threads=per_page)
+        backend = GPUBackend(simulator=device.simulator_enabled(), kernels=kernels)
+        gpu_data, gpu_lengths = backend.compress(pages, slot, 4, lazy=True)
+        np.testing.assert_array_equal(gpu_lengths, lengths)
+        for i, length in enumerate(lengths):
+            assert (gpu_data[i * slot:i * slot + length]
+                    == data[i * slot:i * slot + length]).all(), (per_page, i)
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(gpu_unavailable_reason() is not None or simulator_enabled(),
                     reason="needs a real CUDA GPU")
@@ -399,3 +483,9 @@ def test_large_gpu_batches_equal_cpu(driver):
         valid = np.arange(slot)[None, :] < c.lengths[:, None]
         assert (g.data.reshape(-1, slot)[valid] == c.data.reshape(-1, slot)[valid]).all()
     np.testing.assert_array_equal(gpu.decompress(c), pages)
+    lazy = gpuacomp.Compressor(driver, device="cpu", lazy=True).compress(pages)
+    g = gpuacomp.Compressor(driver, device="gpu", lazy=True).compress(cupy.asarray(pages))
+    g = g.to_host()
+    np.testing.assert_array_equal(g.lengths, lazy.lengths)
+    valid = np.arange(slot)[None, :] < lazy.lengths[:, None]
+    assert (g.data.reshape(-1, slot)[valid] == lazy.data.reshape(-1, slot)[valid]).all()

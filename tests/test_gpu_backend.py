@@ -149,6 +149,22 @@ def test_few_pages_get_more_threads_and_the_same_bytes(codec):
 
 @pytest.mark.sim
 @needs_gpu_path
+def test_lazy_parse_bytes_equal_cpu_bytes():
+    """The lazy step (the block drops the bits of shorter matches before the walk)
+    gives the CPU's lazy bytes, which differ from the greedy ones on these pages."""
+    import gpuacomp
+
+    pages = edge_pages()[[2, 3, -1]]  # text, heap-like, a real page where the corpus is
+    cpu = gpuacomp.Compressor(device="cpu", lazy=True)
+    expected = cpu.compress(pages)
+    greedy = gpuacomp.Compressor(device="cpu").compress(pages)
+    assert any(expected.page(i) != greedy.page(i) for i in range(len(pages)))
+    got = gpuacomp.Compressor(device="gpu", lazy=True).compress(pages)
+    assert_same_batches(got, expected)
+
+
+@pytest.mark.sim
+@needs_gpu_path
 def test_gpu_decodes_liblz4_blocks(compressors):
     lz4_block = pytest.importorskip("lz4.block")
     gpu, _ = compressors
@@ -237,6 +253,8 @@ def test_warp_decoder_options_that_cannot_build_say_why(options):
 def test_large_batches_equal_cpu(compressors):
     import cupy
 
+    import gpuacomp
+
     gpu, cpu = compressors
     rng = np.random.default_rng(11)
     memory = os.path.join(CORPUS, "memory", "python-heap.pages")
@@ -251,6 +269,9 @@ def test_large_batches_equal_cpu(compressors):
     assert_same_batches(gpu.compress(pages).to_host(), c)
     assert_same_batches(gpu.compress(cupy.asarray(pages)).to_host(), c)
     assert np.array_equal(gpu.decompress(c), pages)
+    lazy = gpuacomp.Compressor(device="cpu", lazy=True).compress(pages)
+    gpu_lazy = gpuacomp.Compressor(device="gpu", lazy=True)
+    assert_same_batches(gpu_lazy.compress(cupy.asarray(pages)).to_host(), lazy)
 
 
 @pytest.mark.gpu

@@ -56,6 +56,29 @@ def test_matches_reference_parse_on_corpus_sample(cpu, corpus, lz4ref):
         assert batch.page(i) == lz4ref.encode(page), i
 
 
+@pytest.mark.parametrize("candidates", [1, 3])
+def test_lazy_parse_matches_reference_on_corpus_sample(corpus, lz4ref, candidates):
+    # The lazy step is part of the format definition too (kernels/lz4.py, step 5).
+    lazy = gpuacomp.Compressor(device="cpu", candidates=candidates, lazy=True)
+    greedy = gpuacomp.Compressor(device="cpu", candidates=candidates)
+    pages = corpus.sample(corpus.all_pages, 40, seed=2)
+    batch, greedy_batch = lazy.compress(pages), greedy.compress(pages)
+    for i, page in enumerate(pages):
+        block = batch.page(i)
+        assert block == lz4ref.encode(page, candidates, lazy=True), i
+        assert lz4.block.decompress(block, uncompressed_size=PAGE) == page.tobytes(), i
+    changed = sum(batch.page(i) != greedy_batch.page(i) for i in range(len(pages)))
+    assert changed > len(pages) // 4, f"the lazy step changed only {changed} pages"
+
+
+def test_lazy_parse_compresses_memory_files_better(corpus, memory_file):
+    pages = corpus.memory(memory_file)
+    greedy = gpuacomp.Compressor(device="cpu").compress(pages)
+    lazy = check_round_trip(gpuacomp.Compressor(device="cpu", lazy=True), pages)
+    # (measured: 2.5% better on python-heap, 4% on node-heap)
+    assert lazy.ratio > 1.01 * greedy.ratio, (memory_file, lazy.ratio, greedy.ratio)
+
+
 # --- liblz4 -> ours ------------------------------------------------------------------
 
 LIBLZ4_MODES = ([("default", None)] + [("fast", a) for a in range(1, 17)]
@@ -174,13 +197,13 @@ def test_compressible_pages_compress():
 SENTINEL = 0xA5
 
 
-def encode_with_capacity(page, cap, candidates=4):
+def encode_with_capacity(page, cap, candidates=4, lazy=False):
     n = len(page)
     head = np.full(1 << HASH_LOG, -1, np.int32)
     prev = np.empty(max(n, 1), np.int32)
     cpu_backend.hash_chain(page, n, head, 0, prev)
     dst = np.full(cap + 64, SENTINEL, np.uint8)
-    result = cpu_backend.encode_page(page, n, prev, dst, cap, candidates)
+    result = cpu_backend.encode_page(page, n, prev, dst, cap, candidates, lazy)
     return result, dst
 
 

@@ -17,14 +17,15 @@ EDGE_SIZES = (0, 1, 13, 4095, 4096, 65536)
 
 @pytest.fixture(scope="module")
 def by_size():
-    """Compressor for (page_size, candidates, threads), made once per module."""
+    """Compressor for (page_size, candidates, threads, lazy), made once per module."""
     cache = {}
 
-    def get(page_size=PAGE, candidates=4, threads=None):
-        key = (page_size, candidates, threads)
+    def get(page_size=PAGE, candidates=4, threads=None, lazy=False):
+        key = (page_size, candidates, threads, lazy)
         if key not in cache:
             cache[key] = gpuacomp.Compressor(device="cpu", page_size=page_size,
-                                             candidates=candidates, threads=threads)
+                                             candidates=candidates, threads=threads,
+                                             lazy=lazy)
         return cache[key]
     return get
 
@@ -70,7 +71,7 @@ def check_exact(compressor, page, lz4ref, check_parse=True):
     assert lz4.block.decompress(block, uncompressed_size=size) == page.tobytes()
     np.testing.assert_array_equal(compressor.decompress(batch), page[None, :])
     if check_parse:
-        assert block == lz4ref.encode(page, compressor.candidates)
+        assert block == lz4ref.encode(page, compressor.candidates, compressor.lazy)
     theirs = lz4.block.compress(page.tobytes(), store_size=False)
     np.testing.assert_array_equal(compressor.decompress([theirs], page_size=size),
                                   page[None, :])
@@ -88,10 +89,10 @@ def test_round_trip_edge_pages_without_corpus(by_size, lz4ref, page):
     check_exact(by_size(len(page)), page, lz4ref)
 
 
-@given(data=st.data(), candidates=st.sampled_from([1, 2, 4, 8, 16]))
-def test_candidates_round_trip(by_size, corpus, lz4ref, data, candidates):
+@given(data=st.data(), candidates=st.sampled_from([1, 2, 4, 8, 16]), lazy=st.booleans())
+def test_candidates_round_trip(by_size, corpus, lz4ref, data, candidates, lazy):
     page = data.draw(pages(sizes=(13, 100, 4096), corpus=corpus))
-    check_exact(by_size(len(page), candidates=candidates), page, lz4ref)
+    check_exact(by_size(len(page), candidates=candidates, lazy=lazy), page, lz4ref)
 
 
 def thread_counts():

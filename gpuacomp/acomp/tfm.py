@@ -13,7 +13,7 @@ from gpuacomp.acomp.constants import ACCELERATOR_BATCH_SIZE, CRYPTO_ALG_ASYNC, E
 from gpuacomp.device import GPUUnavailableError
 
 _LIVE_SETTINGS = ("sync_mode", "verify_compress")
-_BUILD_SETTINGS = ("device", "queue_depth", "queues", "candidates", "threads")
+_BUILD_SETTINGS = ("device", "queue_depth", "queues", "candidates", "lazy", "threads")
 
 _lock = threading.Lock()
 _devices = {}  # driver name -> Accelerator
@@ -121,8 +121,8 @@ def configure(driver="lz4-gpuacomp", **settings):
     """Set attributes of an accelerator driver's device, as iaa_crypto's sysfs files.
 
     ``sync_mode`` ("sync", "async", "async_irq") and ``verify_compress`` apply at
-    once.  ``device``, ``queue_depth``, ``queues``, ``candidates`` and ``threads``
-    rebuild the device, so they need every transform of the driver freed.
+    once.  ``device``, ``queue_depth``, ``queues``, ``candidates``, ``lazy`` and
+    ``threads`` rebuild the device, so they need every transform of the driver freed.
     """
     unknown = set(settings) - set(_LIVE_SETTINGS) - set(_BUILD_SETTINGS)
     if unknown:

@@ -56,7 +56,7 @@ def link_page(src, page_size, count, head, base, prev):
 
 
 @njit(cache=True, nogil=True)
-def _compress_range(pages, first, last, out, slot, lengths, max_candidates):
+def _compress_range(pages, first, last, out, slot, lengths, max_candidates, lazy):
     page_size = pages.shape[1]
     head = np.full(HASH_ENTRIES, -1, np.int32)
     prev = np.empty(max(page_size, 1), np.int32)
@@ -66,15 +66,15 @@ def _compress_range(pages, first, last, out, slot, lengths, max_candidates):
         base = link_page(src, page_size, page_size - codec.MATCH_START_MARGIN, head, base,
                          prev)
         dst = out[p * slot:(p + 1) * slot]
-        lengths[p] = encode_page(src, page_size, prev, dst, slot, max_candidates)
+        lengths[p] = encode_page(src, page_size, prev, dst, slot, max_candidates, lazy)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _compress_parallel(pages, out, slot, lengths, max_candidates, chunks):
+def _compress_parallel(pages, out, slot, lengths, max_candidates, lazy, chunks):
     n = pages.shape[0]
     for c in prange(chunks):
         _compress_range(pages, c * n // chunks, (c + 1) * n // chunks,
-                        out, slot, lengths, max_candidates)
+                        out, slot, lengths, max_candidates, lazy)
 
 
 @njit(cache=True, nogil=True)
@@ -110,8 +110,9 @@ class CPUBackend:
         # directly, as numba compiles the loop body with its parfor optimisations).
         return min(n, 4 * self.threads if self.threads > 1 else 1)
 
-    def compress(self, pages, slot, max_candidates):
-        """Compress ``pages`` (n, page_size) into slots of ``slot`` bytes.
+    def compress(self, pages, slot, max_candidates, lazy=False):
+        """Compress ``pages`` (n, page_size) into slots of ``slot`` bytes with the parse
+        of ``max_candidates`` candidates (and its lazy step: ``lazy``).
 
         Returns ``(data, lengths)``; ``lengths[i] < 0`` is page i's negative errno.
         """
@@ -122,7 +123,8 @@ class CPUBackend:
             return data, lengths
         with PARALLEL_LOCK:
             numba.set_num_threads(self.threads)
-            _compress_parallel(pages, data, slot, lengths, max_candidates, self._chunks(n))
+            _compress_parallel(pages, data, slot, lengths, max_candidates, bool(lazy),
+                               self._chunks(n))
         return data, lengths
 
     def decompress(self, data, offsets, lengths, page_size):

@@ -29,7 +29,7 @@ def encoder_workspace(page_size):
 
 
 @njit(cache=True, nogil=True)
-def _compress_range(pages, first, last, out, slot, lengths, mode, max_candidates):
+def _compress_range(pages, first, last, out, slot, lengths, mode, max_candidates, lazy):
     page_size = pages.shape[1]
     head, prev, records, tables, writer = encoder_workspace(page_size)
     base = 0
@@ -37,16 +37,16 @@ def _compress_range(pages, first, last, out, slot, lengths, mode, max_candidates
         src = pages[p]
         base = link_page(src, page_size, page_size - (codec.MIN_MATCH - 1), head, base, prev)
         dst = out[p * slot:(p + 1) * slot]
-        lengths[p] = encode_page(src, page_size, prev, dst, slot, mode, max_candidates,
+        lengths[p] = encode_page(src, page_size, prev, dst, slot, mode, max_candidates, lazy,
                                  records, tables, writer)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _compress_parallel(pages, out, slot, lengths, mode, max_candidates, chunks):
+def _compress_parallel(pages, out, slot, lengths, mode, max_candidates, lazy, chunks):
     n = pages.shape[0]
     for c in prange(chunks):
         _compress_range(pages, c * n // chunks, (c + 1) * n // chunks, out, slot, lengths,
-                        mode, max_candidates)
+                        mode, max_candidates, lazy)
 
 
 class DeflateCPUBackend(CPUBackend):
@@ -57,7 +57,7 @@ class DeflateCPUBackend(CPUBackend):
         super().__init__(threads)
         self.mode = codec.MODES[mode]
 
-    def compress(self, pages, slot, max_candidates):
+    def compress(self, pages, slot, max_candidates, lazy=False):
         """``(data, lengths)`` as ``CPUBackend.compress``."""
         n = pages.shape[0]
         data = self._output.empty(n * slot)
@@ -66,7 +66,7 @@ class DeflateCPUBackend(CPUBackend):
             with PARALLEL_LOCK:
                 numba.set_num_threads(self.threads)
                 _compress_parallel(pages, data, slot, lengths, self.mode, max_candidates,
-                                   self._chunks(n))
+                                   bool(lazy), self._chunks(n))
         return data, lengths
 
     def decompress(self, data, offsets, lengths, page_size):

@@ -95,12 +95,12 @@ class LZ4Kernels:
             return self.compress_kernel, self.threads_per_block
         return lz4_cuda.build(threads, **self._options)[0], threads  # (compiled once)
 
-    def compress_launch(self, pages, page_size, data, slot, lengths, max_candidates,
+    def compress_launch(self, pages, page_size, data, slot, lengths, max_candidates, lazy,
                         threads=None):
         """``(kernel, grid, block, arguments)`` of the launch that compresses ``pages``."""
         kernel, threads = self.compress_kernel_for(threads)
         return kernel, pages.shape[0], threads, (pages, page_size, data, slot, lengths,
-                                                 max_candidates, ALL_PHASES)
+                                                 max_candidates, lazy, ALL_PHASES)
 
     def decompress(self, stream, data, offsets, lengths, out, produced):
         if self._decode_blocks:
@@ -147,16 +147,16 @@ class DeflateKernels:
             return self._build_block(self.threads_per_block), self.threads_per_block
         return self._build_block(threads), threads  # (compiled once)
 
-    def compress_launch(self, pages, page_size, data, slot, lengths, max_candidates,
+    def compress_launch(self, pages, page_size, data, slot, lengths, max_candidates, lazy,
                         threads=None):
         """``(kernel, grid, block, arguments)`` of the launch that compresses ``pages``."""
         n = pages.shape[0]
         if self.per_page_threads:  # (a thread a page: ``threads`` does not apply)
             return self.compress_kernel, -(-n // self._per_page), self._per_page, (
-                pages, page_size, data, slot, lengths, max_candidates, self.mode)
+                pages, page_size, data, slot, lengths, max_candidates, lazy, self.mode)
         kernel, threads = self.compress_kernel_for(threads)
         return kernel, n, threads, (pages, page_size, data, slot, lengths, max_candidates,
-                                    ALL_PHASES)
+                                    lazy, ALL_PHASES)
 
     def decompress(self, stream, data, offsets, lengths, out, produced):
         grid = -(-out.shape[0] // self._per_page)
@@ -234,8 +234,10 @@ class GPUBackend:
 
     # -- compression -------------------------------------------------------------------
 
-    def compress(self, pages, slot, max_candidates):
-        """Compress (n, page_size) pages into slots of ``slot`` bytes: ``(data, lengths)``."""
+    def compress(self, pages, slot, max_candidates, lazy=False):
+        """Compress (n, page_size) pages into slots of ``slot`` bytes with the parse of
+        ``max_candidates`` candidates (and its lazy step: ``lazy``): ``(data, lengths)``."""
+        lazy = int(bool(lazy))  # (an integer parameter, as every scalar the kernels take)
         n, page_size = pages.shape
         if page_size > GPU_MAX_PAGE_SIZE:
             raise ValueError(f"the GPU kernels take pages of up to {GPU_MAX_PAGE_SIZE}"
@@ -245,13 +247,13 @@ class GPUBackend:
             lengths = np.empty(n, np.int32)
             if n:
                 kernel, grid, block, args = self.kernels.compress_launch(
-                    _writable(pages), page_size, data, slot, lengths, max_candidates,
+                    _writable(pages), page_size, data, slot, lengths, max_candidates, lazy,
                     self._threads_for(n))
                 kernel[grid, block](*args)
             return data, lengths
         if is_device_array(pages):
-            return self._compress_resident(pages, slot, max_candidates)
-        return self._compress_from_host(pages, slot, max_candidates)
+            return self._compress_resident(pages, slot, max_candidates, lazy)
+        return self._compress_from_host(pages, slot, max_candidates, lazy)
 
     def _numba_stream(self, stream):
         held = self._numba_streams.get(stream.ptr)
@@ -263,8 +265,8 @@ class GPUBackend:
         # Skips numba's synchronisation on the producer's stream: we order work by stream.
         return self._cuda.as_cuda_array(array, sync=False)
 
-    def _launch_compress(self, pages, data, lengths, slot, max_candidates, stream, what,
-                         batch_pages, kept=False):
+    def _launch_compress(self, pages, data, lengths, slot, max_candidates, lazy, stream,
+                         what, batch_pages, kept=False):
         """Launch on ``stream``; the arrays are numba device arrays (a chunk of a batch
         of ``batch_pages``), ``kept`` ones the backend holds on to (its staging buffers'
         views): with ``prepared_launches``, their launch is marshalled once."""
@@ -273,7 +275,7 @@ class GPUBackend:
             return
         try:
             kernel, grid, block, args = self.kernels.compress_launch(
-                pages, page_size, data, slot, lengths, max_candidates,
+                pages, page_size, data, slot, lengths, max_candidates, lazy,
                 self._threads_for(batch_pages))
             nb_stream = self._numba_stream(stream)
             if kept and self.prepared_launches:
@@ -299,17 +301,17 @@ class GPUBackend:
         else:
             held[0]()
 
-    def _compress_resident(self, pages, slot, max_candidates):
+    def _compress_resident(self, pages, slot, max_candidates, lazy):
         cp = self._cp
         n = pages.shape[0]
         data = cp.empty(n * slot, cp.uint8)
         lengths = cp.empty(n, cp.int32)
         self._launch_compress(self._as_numba(pages), self._as_numba(data),
-                              self._as_numba(lengths), slot, max_candidates,
+                              self._as_numba(lengths), slot, max_candidates, lazy,
                               cp.cuda.get_current_stream(), f"a device batch of {n} pages", n)
         return data, lengths
 
-    def _compress_from_host(self, pages, slot, max_candidates):
+    def _compress_from_host(self, pages, slot, max_candidates, lazy):
         cp = self._cp
         n, page_size = pages.shape
         data = self._cupyx.empty_pinned(n * slot, np.uint8)
@@ -325,7 +327,7 @@ class GPUBackend:
                 stream.synchronize()  # the chunk before last used these buffers
                 copy_pages(staged[:m], pages[first:last])
                 d_pages[:m].set(staged[:m], stream=stream)
-                self._launch_compress(*prefixes(m), slot, max_candidates, stream,
+                self._launch_compress(*prefixes(m), slot, max_candidates, lazy, stream,
                                       f"pages {first}..{last - 1} of a batch of {n}", n,
                                       kept=True)
                 d_data[:m * slot].get(stream=stream, out=data[first * slot:last * slot])

@@ -17,8 +17,9 @@ class PageByPageBackend:
         self.compress_page = compress_page
         self.decompress_block = decompress_block
 
-    def compress(self, pages, slot, max_candidates=None):
-        """``(data, lengths)`` as ``CPUBackend.compress``; ``max_candidates`` is ignored."""
+    def compress(self, pages, slot, max_candidates=None, lazy=False):
+        """``(data, lengths)`` as ``CPUBackend.compress``; the library has its own parse
+        (``max_candidates`` and ``lazy`` are ignored)."""
         n = pages.shape[0]
         data = np.empty(n * slot, np.uint8)
         lengths = np.empty(n, np.int32)

@@ -20,6 +20,8 @@ import logging
 import threading
 import time
 
+import numpy as np
+
 from gpuacomp import backends, device as device_switch
 from gpuacomp.algorithms import lookup
 from gpuacomp.engine.execute import GroupRunner, groups
@@ -54,19 +56,23 @@ class Accelerator:
         Decode every compressed page on the device and compare (default on, as upstream).
     sync_mode : {"sync", "async", "async_irq"}
         How the acomp facade completes requests (iaa_crypto's ``sync_mode``).
-    page_size, candidates, threads
+    page_size, candidates, lazy, threads
         As for ``Compressor``: the page size that decides whether the GPU can run, the
-        parse's candidates, and CPU threads.
+        parse's candidates and lazy step, and CPU threads.
     """
 
     def __init__(self, algorithm="lz4", *, device=None, page_size=4096,
-                 candidates=DEFAULT_CANDIDATES, threads=None, queue_depth=DEFAULT_QUEUE_DEPTH,
-                 queues=1, verify_compress=True, sync_mode="sync"):
+                 candidates=DEFAULT_CANDIDATES, lazy=False, threads=None,
+                 queue_depth=DEFAULT_QUEUE_DEPTH, queues=1, verify_compress=True,
+                 sync_mode="sync"):
         self.algorithm = lookup(algorithm)
         self.queue_depth = check_count("queue_depth", queue_depth, 1, MAX_QUEUE_DEPTH)
         self.verify_compress = bool(verify_compress)
         self.sync_mode = check_sync_mode(sync_mode)
         self.candidates = check_count("candidates", candidates, 1, MAX_CANDIDATES)
+        if not isinstance(lazy, (bool, np.bool_)):
+            raise TypeError(f"lazy must be a bool, got {lazy!r}")
+        self.lazy = bool(lazy)
         self._threads = threads
         if self.algorithm.accelerated:
             choice = device_switch.resolve(device, page_size)
@@ -298,9 +304,9 @@ class Accelerator:
         if self._broken is not None and self._policy == "fallback":
             backend = self._cpu()
         max_device_page = GPU_MAX_PAGE_SIZE if backend.name != "cpu" else MAX_PAGE_SIZE
-        return GroupRunner(backend, self._cpu(), self.candidates, self.verify_compress,
-                           self.faults, self.stats, self.algorithm.accelerated, max_device_page,
-                           self.algorithm.bound)
+        return GroupRunner(backend, self._cpu(), (self.candidates, self.lazy),
+                           self.verify_compress, self.faults, self.stats,
+                           self.algorithm.accelerated, max_device_page, self.algorithm.bound)
 
     def _cpu(self):
         if self._software is None:

@@ -54,18 +54,19 @@ def groups(descriptors):
 
 
 class GroupRunner:
-    """Runs groups on ``backend``; ``software`` is the CPU path (retries, oversized pages).
+    """Runs groups on ``backend``; ``software`` is the CPU path (retries, oversized pages);
+    ``parse`` is ``(candidates, lazy)``, the parse's settings.
 
     ``timed_out`` turns True when an injected timeout hit: the caller marks the device
     broken.  ``DeviceLost`` propagates: the caller decides between rerun and -ENODEV.
     """
 
-    def __init__(self, backend, software, candidates, verify, faults, stats,
+    def __init__(self, backend, software, parse, verify, faults, stats,
                  retry_in_software, max_device_page, bound):
         self.backend = backend
         self.bound = bound  # the slot for a page of n bytes
         self.software = software
-        self.candidates = candidates
+        self.candidates, self.lazy = parse
         self.verify = verify
         self.faults = faults
         self.stats = stats
@@ -87,7 +88,7 @@ class GroupRunner:
         slot = self.bound(slen)
         backend = self.backend if slen <= self.max_device_page else self.software
         pages = _readable_by(backend, pages)
-        data, lengths = backend.compress(pages, slot, self.candidates)
+        data, lengths = backend.compress(pages, slot, self.candidates, self.lazy)
         xp = array_module(lengths)
         lengths = lengths.astype(np.int64)
         self._apply_faults(COMPRESS, n, lengths, data, slot)
