@@ -7,9 +7,11 @@ trips, liblz4 decodes ours); ceilings (pinned copies, empty launches); latency (
 8-page batch: the compress kernels such a batch could get, alone and phase by phase, the
 chain linked by warp 0 or by the whole block, 256 to 1024 threads a page, LZ4's and IAA
 deflate's; then layer by layer, from the default kernel alone to ``Compressor.compress``
-of host pages); our speed (device-resident and host-to-host; the compress kernel's
-variants side by side: threads per page, the chain's hash bits, how it is linked and
-whether its links carry tags, a register cap, with phase times); the LZ4 decoders (a
+of host pages); our speed (device-resident and host-to-host; the parse's levels, its
+candidates and lazy step, with their ratios and the lazy ones' bytes against the CPU's;
+the compress kernel's variants side by side: threads per page, the chain's hash bits,
+how it is linked and whether its links carry tags, a register cap, with phase times);
+the LZ4 decoders (a
 thread per page, lanes of a warp per page in their variants); the acomp facade streaming
 against a direct batch; the zswap workload batched and sequential; nvCOMP LZ4 on the
 same pages; IAA's deflate (both drivers: GPU bytes == CPU bytes, speed) beside nvCOMP's
@@ -207,16 +209,26 @@ def check_speed(cp, gpu, cpu, pages, quick):
             ratio=batch.to_host().ratio)
         report(n, out[f"resident_{n}"])
         del dev, batch
-    # Fewer candidates trade ratio for speed (the parse's default is 4; nvCOMP's ratio is
-    # the floor): the ratio of each, from the same run.
+    # The parse's levels trade ratio for speed (the default is 4 candidates, greedy;
+    # nvCOMP's ratio is the floor): each level's ratio and speed, from the same run, and
+    # the lazy levels' bytes against the CPU's.
     dev = cp.asarray(pages[:sizes[0]])
     backend = gpu.accelerator._backend
-    for candidates in (1, 2, 3, 16):
-        seconds, _, _ = device_time(cp, lambda: backend.compress(dev, gpu._slot, candidates))
-        _, lengths = backend.compress(dev, gpu._slot, candidates)
-        out[f"resident_{sizes[0]}_candidates_{candidates}"] = dict(
-            GBps=dev.nbytes / seconds / 1e9,
-            ratio=dev.nbytes / float(cp.maximum(lengths, 0).sum()))
+    cpu_backend = cpu.accelerator._backend
+    for candidates, lazy in ((1, False), (1, True), (2, False), (2, True), (3, False),
+                             (3, True), (4, True), (16, False)):
+        seconds, _, _ = device_time(
+            cp, lambda: backend.compress(dev, gpu._slot, candidates, lazy))
+        data, lengths = backend.compress(dev, gpu._slot, candidates, lazy)
+        row = dict(GBps=dev.nbytes / seconds / 1e9,
+                   ratio=dev.nbytes / float(cp.maximum(lengths, 0).sum()))
+        if lazy:
+            expected = cpu_backend.compress(pages[:sizes[0]], gpu._slot, candidates, lazy)
+            row["same_bytes_as_cpu"] = resident_bytes_equal(
+                cp, (data, lengths), tuple(cp.asarray(a) for a in expected), gpu._slot)
+            out["all_ok"] = out.get("all_ok", True) and row["same_bytes_as_cpu"]
+        out[f"resident_{sizes[0]}_candidates_{candidates}{'_lazy' if lazy else ''}"] = row
+        del data, lengths
     n = sizes[0]
     host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
     walls = wall_times(lambda: gpu.compress(host), 5)
@@ -270,7 +282,7 @@ def compress_variants(cp, gpu, dev, out, variants):
             out[name] = dict(GBps=dev.nbytes / seconds / 1e9, same_bytes_as_default=same,
                              **kernel_usage(variant.kernels.compress_kernel))
             if options["threads_per_block"] == 256:
-                phases = phase_times(cp, variant, dev, gpu._slot, gpu.candidates)
+                phases = phase_times(cp, variant, dev, gpu._slot, gpu.candidates, gpu.lazy)
                 out.update({f"{name}_phase_1_to_{k}_ms": ms for k, ms in phases.items()})
         except Exception as exc:  # one broken variant must not hide the others' figures
             out[name] = dict(error=repr(exc)[:300])
@@ -321,7 +333,8 @@ def check_latency(cp, gpu, pages):
             same = (np.array_equal(lengths, reference.lengths)
                     and all(data[i, :lengths[i]].tobytes() == reference.page(i)
                             for i in range(len(eight))))
-            phases = phase_times(cp, backend, dev, slot, candidates, threads, repeat=21)
+            phases = phase_times(cp, backend, dev, slot, candidates, False, threads,
+                                 repeat=21)
             out[name] = dict(same_bytes_as_cpu=same,
                              **{f"phase_1_to_{k}_us": ms * 1e3 for k, ms in phases.items()},
                              **kernel_usage(kernels.compress_kernel_for(threads)[0]))
@@ -381,7 +394,7 @@ def host_steps(cp, gpu, host_pages):
 
     def launch():
         kernel[n, threads, nb_stream](sliced[0], page_size, sliced[1], slot, sliced[2],
-                                      candidates, 4)
+                                      candidates, int(gpu.lazy), 4)
 
     def copies_back():
         d_data[:n * slot].get(stream=stream, out=pinned_data)
@@ -489,7 +502,7 @@ def kernel_usage(kernel):
 HOLD_US = 500
 
 
-def phase_times(cp, backend, dev, slot, candidates, threads=None, repeat=5):
+def phase_times(cp, backend, dev, slot, candidates, lazy=False, threads=None, repeat=5):
     """Milliseconds of the compress kernel (of blocks of ``threads``; None: the kernel
     set's own) stopped after each phase (1 to 4), launched directly on device arrays:
     where a batch spends its time, without a profiler.  The launches queue behind a
@@ -506,7 +519,7 @@ def phase_times(cp, backend, dev, slot, candidates, threads=None, repeat=5):
     times = {}
     for last_phase in range(1, ALL_PHASES + 1):
         seconds, _, _ = device_time(cp, lambda: launch(nb[0], dev.shape[1], nb[1], slot, nb[2],
-                                                       candidates, last_phase), repeat,
+                                                       candidates, int(lazy), last_phase), repeat,
                                     hold_us=HOLD_US)
         times[last_phase] = seconds * 1e3
     return times
@@ -537,16 +550,17 @@ def latency_breakdown(cp, gpu, host_pages):
 
     out = {f"latency_{n}_threads_a_page": block}
     seconds, _, _ = device_time(cp, lambda: launch(nb[0], dev.shape[1], nb[1], slot, nb[2],
-                                                   candidates, 4), repeat=50)
+                                                   candidates, int(gpu.lazy), 4), repeat=50)
     out[f"latency_{n}_kernel_events_us"] = seconds * 1e6  # (with the launch: run 14's)
     seconds, _, _ = device_time(cp, lambda: launch(nb[0], dev.shape[1], nb[1], slot, nb[2],
-                                                   candidates, 4), repeat=50, hold_us=HOLD_US)
+                                                   candidates, int(gpu.lazy), 4), repeat=50,
+                                hold_us=HOLD_US)
     out[f"latency_{n}_kernel_alone_us"] = seconds * 1e6
     # A page's critical path, phase by phase: each block alone on its SM.
-    for k, ms in phase_times(cp, backend, dev, slot, candidates, threads).items():
+    for k, ms in phase_times(cp, backend, dev, slot, candidates, gpu.lazy, threads).items():
         out[f"latency_{n}_kernel_phase_1_to_{k}_us"] = ms * 1e3
     for name, fn in (("kernel_launch_wall", lambda: launch(nb[0], dev.shape[1], nb[1], slot,
-                                                           nb[2], candidates, 4)),
+                                                           nb[2], candidates, int(gpu.lazy), 4)),
                      ("backend_resident_wall", lambda: backend.compress(dev, slot, candidates)),
                      ("compressor_resident_wall", lambda: gpu.compress(dev)),
                      ("backend_host_wall", lambda: backend.compress(host_pages, slot,
@@ -627,7 +641,7 @@ def launch_times(backend, page_size, slot, candidates, n=8):
     *_, prefixes = backend._chunk_buffers(0, n, page_size, slot)
     pages, data, lengths = prefixes(n)
     kernel, grid, block, args = backend.kernels.compress_launch(
-        pages, page_size, data, slot, lengths, candidates, backend._threads_for(n))
+        pages, page_size, data, slot, lengths, candidates, 0, backend._threads_for(n))
     prepared = prepared_launch.prepare(kernel, grid, block, stream, args)
     if prepared is None:
         return {"prepared": "numba's internals differ: not prepared"}
@@ -786,6 +800,22 @@ def check_deflate(cp, pages, quick):
         out[driver] = row
         report(driver, row)
         del batch
+        # The lazy level (3 candidates and 4): speed, ratio, the CPU's bytes.
+        for candidates in (3, 4):
+            lazy_gpu = gpuacomp.Compressor(driver, device="gpu", candidates=candidates,
+                                           lazy=True)
+            lazy_cpu = gpuacomp.Compressor(driver, device="cpu", candidates=candidates,
+                                           lazy=True)
+            batch = lazy_gpu.compress(dev)
+            comp, _, _ = device_time(cp, lambda: lazy_gpu.compress(dev), repeat=5)
+            lazy_row = dict(ratio=batch.to_host().ratio,
+                            resident_compress_GBps=host.nbytes / comp / 1e9,
+                            identical_4096=same_bytes(lazy_gpu.compress(mixed),
+                                                      lazy_cpu.compress(mixed)))
+            all_ok &= lazy_row["identical_4096"]
+            out[f"{driver}_{candidates}_lazy"] = lazy_row
+            report(f"{driver} {candidates} lazy", lazy_row)
+            del batch
     # The anchor before the variants: a run cut short keeps the comparison.
     try:
         from nvidia import nvcomp

@@ -139,7 +139,8 @@ def test_engine_overhead_runs(tmp_path):
 def test_every_runner_reports_and_draws(tmp_path):
     report, proc = run_bench([*QUICK, "--device", "cpu"], tmp_path)
     runners = report["runners"]
-    assert list(runners) == ["throughput", "sweep", "baselines", "deflate", "latency", "nvcomp"]
+    assert list(runners) == ["throughput", "sweep", "baselines", "deflate", "levels", "latency",
+                             "nvcomp"]
     assert not any("error" in r for r in runners.values()), runners
     sweep = runners["sweep"]["compress_mb_s"]["cpu_all"]
     assert set(sweep) == {"1", "8", "64"} and all(v["median"] > 0 for v in sweep.values())
@@ -157,8 +158,11 @@ def test_every_runner_reports_and_draws(tmp_path):
     assert all(r["ratio"] > 1 and r["compress_mb_s"]["median"] > 0
                for r in deflate["rows"].values())
     assert [t["target"] for t in deflate["targets"]][0].startswith("deflate-iaa ratio")
+    levels = next(iter(runners["levels"]["sources"].values()))
+    assert len(levels) == 20 and {r["codec"] for r in levels} == {"lz4", "deflate-iaa"}
+    assert all(r["ratio"] > 1 and r["cpu_1t_mb_s"]["median"] > 0 for r in levels)
     names = sorted(os.path.basename(p) for p in report["plots"])
-    assert names == ["baselines.png", "deflate.png", "latency.png", "sweep.png",
+    assert names == ["baselines.png", "deflate.png", "latency.png", "levels.png", "sweep.png",
                      "throughput.png"]
     for path in report["plots"]:
         assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -166,7 +170,8 @@ def test_every_runner_reports_and_draws(tmp_path):
     assert "[" in proc.stderr and "/" in proc.stderr  # the progress bar
 
 
-@pytest.mark.parametrize("runner", ["sweep", "latency", "baselines", "deflate", "nvcomp"])
+@pytest.mark.parametrize("runner", ["sweep", "latency", "baselines", "deflate", "levels",
+                                    "nvcomp"])
 def test_each_runner_alone(tmp_path, runner):
     report, _ = run_bench([*QUICK, "--device", "cpu", "--only", runner], tmp_path)
     assert list(report["runners"]) == [runner]

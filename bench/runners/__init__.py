@@ -9,10 +9,10 @@ A runner is a module with ``TITLE``, ``steps(ctx)`` (how many progress steps it 
 
 from dataclasses import dataclass, field
 
-from bench.runners import baselines, deflate, latency, nvcomp, sweep, throughput
+from bench.runners import baselines, deflate, latency, levels, nvcomp, sweep, throughput
 
 RUNNERS = {"throughput": throughput, "sweep": sweep, "baselines": baselines,
-           "deflate": deflate, "latency": latency, "nvcomp": nvcomp}
+           "deflate": deflate, "levels": levels, "latency": latency, "nvcomp": nvcomp}
 
 
 @dataclass
