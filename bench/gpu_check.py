@@ -233,6 +233,12 @@ def check_speed(cp, gpu, cpu, pages, quick):
     host = np.ascontiguousarray(np.tile(pages, (-(-n // len(pages)), 1))[:n])
     walls = wall_times(lambda: gpu.compress(host), 5)
     out[f"host_to_host_{n}_GBps"] = host.nbytes / statistics.median(walls) / 1e9
+    walls = wall_times(lambda: backend.compress(host, gpu._slot, gpu.candidates), 5)
+    out[f"backend_host_to_host_{n}_GBps"] = host.nbytes / statistics.median(walls) / 1e9
+    # One chunk of that pipeline, step by step (run 14: 7.2 GB/s host to host against
+    # a 21 GB/s kernel; which step the two streams fail to hide is not measured).
+    chunk = host[:backend.chunk_pages]
+    out[f"host_steps_{len(chunk)}_us"] = host_steps(cp, gpu, chunk, samples=10)
     walls = wall_times(lambda: cpu.compress(host), 3)
     out[f"cpu_all_cores_{n}_GBps"] = host.nbytes / statistics.median(walls) / 1e9
     eight = np.ascontiguousarray(pages[:8])
@@ -374,10 +380,10 @@ def profile_calls(fn, calls=300, top=20):
             for (file, line, name), (_, nc, tt, ct, _) in rows]
 
 
-def host_steps(cp, gpu, host_pages):
-    """The host's part of a small batch, step by step as ``GPUBackend`` takes them
-    (wall clock, p50 of 200, microseconds): what the 8-page latency pays above the
-    kernel, and so what is worth cutting."""
+def host_steps(cp, gpu, host_pages, samples=200):
+    """The host's part of a batch, step by step as ``GPUBackend`` takes them (wall
+    clock, p50 of ``samples``, microseconds): for 8 pages, what the latency pays above
+    the kernel; for a chunk of a large batch, what the pipeline has to overlap."""
     from gpuacomp.backends.gpu import copy_pages
 
     backend = gpu.accelerator._backend
@@ -419,8 +425,7 @@ def host_steps(cp, gpu, host_pages):
              ("backend_compress_host", lambda: backend.compress(host_pages, slot, candidates)))
     out = {}
     for name, fn in steps:
-        samples = wall_times(fn, 200)
-        out[name] = float(np.percentile(samples, 50) * 1e6)
+        out[name] = float(np.percentile(wall_times(fn, samples), 50) * 1e6)
     return out
 
 

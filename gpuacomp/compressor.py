@@ -10,7 +10,7 @@ from gpuacomp.engine.accelerator import DEFAULT_QUEUE_DEPTH, Accelerator
 from gpuacomp.engine.descriptor import COMPRESS, DECOMPRESS, Descriptor
 from gpuacomp.inputs import (as_pages, check_block_table, check_count, check_page_size,
                              is_device_array, pack_blocks)
-from gpuacomp.kernels.lz4 import DEFAULT_CANDIDATES
+from gpuacomp.kernels.lz4 import DEFAULT_CANDIDATES, DEFAULT_LAZY
 
 
 # Pages per chunk of compress_stream: 32 MiB of 4 KiB pages in, about 38 MiB out.
@@ -67,7 +67,7 @@ class Compressor:
     """
 
     def __init__(self, algorithm="lz4", *, device=None, page_size=4096,
-                 candidates=DEFAULT_CANDIDATES, lazy=False, threads=None, verify=False,
+                 candidates=DEFAULT_CANDIDATES, lazy=DEFAULT_LAZY, threads=None, verify=False,
                  queue_depth=DEFAULT_QUEUE_DEPTH):
         self.page_size = check_page_size(page_size)
         self.accelerator = Accelerator(algorithm, device=device, page_size=self.page_size,

@@ -52,6 +52,9 @@ MATCH_START_MARGIN = 12  # the last match starts at least 12 bytes before the en
 LAST_LITERALS = 5  # the last 5 bytes are always literals
 MAX_PAGE_SIZE = 65536  # offsets are 16-bit, so every earlier position of a page is in reach
 DEFAULT_CANDIDATES = 4
+# The parse's default level is greedy: the lazy step's ratio costs the CPU a fifth of its
+# speed, and what it costs a GPU is not measured yet (bench/RESULTS.md).
+DEFAULT_LAZY = False
 SELECT_CAP = 64  # candidates are compared on their first 64 bytes (see the parse)
 # The CUDA kernels keep a page, its sort keys and its chain in shared memory (45 KiB).
 GPU_MAX_PAGE_SIZE = 4096

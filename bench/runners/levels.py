@@ -8,12 +8,12 @@ import numpy as np
 from bench.common import fmt_stat, fmt_x, markdown_table, throughput
 from bench.engines import gpu_sync, to_device
 from bench.plots import ratio_against_speed
-from gpuacomp.kernels.lz4 import DEFAULT_CANDIDATES
+from gpuacomp.kernels.lz4 import DEFAULT_CANDIDATES, DEFAULT_LAZY
 
 TITLE = "levels: the parse's candidates and lazy step, ratio against speed"
 CODECS = ("lz4", "deflate-iaa")
-CANDIDATES = (1, 2, 3, 4, 8)
-DEFAULT = (DEFAULT_CANDIDATES, False)  # Compressor's
+DEFAULT = (DEFAULT_CANDIDATES, DEFAULT_LAZY)  # Compressor's
+CANDIDATES = tuple(sorted({1, 2, 3, 4, 8, DEFAULT_CANDIDATES}))
 
 
 def steps(ctx):
@@ -77,7 +77,8 @@ def _label(row):
 def _print(source, rows):
     gpu = "gpu_resident_mb_s" in rows[0]
     print(f"## levels on {source.name} ({len(source.pages)} pages; x: against the same "
-          f"codec's default, {DEFAULT[0]} candidates without the lazy step)")
+          f"codec's default, {DEFAULT[0]} candidates {'with' if DEFAULT[1] else 'without'} "
+          "the lazy step)")
     table = []
     for row in rows:
         default = next(r for r in rows if r["codec"] == row["codec"]

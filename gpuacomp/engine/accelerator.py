@@ -29,7 +29,8 @@ from gpuacomp.engine.faults import DeviceLost, FaultInjector
 from gpuacomp.engine.queues import BACKLOGGED, FULL, QUEUED, WorkQueue
 from gpuacomp.engine.stats import Stats
 from gpuacomp.inputs import check_count
-from gpuacomp.kernels.lz4 import DEFAULT_CANDIDATES, GPU_MAX_PAGE_SIZE, MAX_PAGE_SIZE
+from gpuacomp.kernels.lz4 import (DEFAULT_CANDIDATES, DEFAULT_LAZY, GPU_MAX_PAGE_SIZE,
+                                  MAX_PAGE_SIZE)
 
 SYNC_MODES = ("sync", "async", "async_irq")
 DEFAULT_QUEUE_DEPTH = 128  # an IAA work queue's entries
@@ -62,7 +63,7 @@ class Accelerator:
     """
 
     def __init__(self, algorithm="lz4", *, device=None, page_size=4096,
-                 candidates=DEFAULT_CANDIDATES, lazy=False, threads=None,
+                 candidates=DEFAULT_CANDIDATES, lazy=DEFAULT_LAZY, threads=None,
                  queue_depth=DEFAULT_QUEUE_DEPTH, queues=1, verify_compress=True,
                  sync_mode="sync"):
         self.algorithm = lookup(algorithm)
