@@ -10,12 +10,12 @@ deflate's; then layer by layer, from the default kernel alone to ``Compressor.co
 of host pages); our speed (device-resident and host-to-host; the parse's levels, its
 candidates and lazy step, with their ratios and the lazy ones' bytes against the CPU's;
 the compress kernel's variants side by side: threads per page, the chain's hash bits,
-how it is linked and whether its links carry tags, a register cap, with phase times);
-the LZ4 decoders (a
-thread per page, lanes of a warp per page in their variants); the acomp facade streaming
-against a direct batch; the zswap workload batched and sequential; nvCOMP LZ4 on the
-same pages; IAA's deflate (both drivers: GPU bytes == CPU bytes, speed) beside nvCOMP's
-Deflate; the deflate kernels' variants (the fixed-code kernel by positions, bytewise and
+how it is linked and whether its links carry tags, a register cap, with phase times;
+one chunk of the host-to-host pipeline step by step); the LZ4 decoders (a thread per
+page, lanes of a warp per page in their variants); the acomp facade streaming against a
+direct batch; the zswap workload batched and sequential; nvCOMP LZ4 on the same pages;
+IAA's deflate (both drivers: GPU bytes == CPU bytes, speed, and their lazy levels)
+beside nvCOMP's Deflate; the deflate kernels' variants (the fixed-code kernel by positions, bytewise and
 by segments; each mode's block and thread per page).
 Prints a short table last; writes details as JSON to $OUT/gpu_check.json when $OUT is set.
 """

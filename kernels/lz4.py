@@ -564,8 +564,7 @@ def _copy_match(dst, at, offset, count):
 CODEC_FUNCTIONS = (
     "_length_field_size", "_write_length", "sequence_size", "write_sequence", "_same_key",
     "_common_length", "best_match", "chosen_match", "_carried_length", "segment_best_matches",
-    "extend_match",
-    "encode_page", "hash_chain", "link_positions", "_read_length", "_match_fits",
-    "parse_sequence", "fast_sequence", "next_sequence", "decode_block", "_copy_literals",
-    "_copy_match",
+    "extend_match", "encode_page", "hash_chain", "link_positions", "_read_length",
+    "_match_fits", "parse_sequence", "fast_sequence", "next_sequence", "decode_block",
+    "_copy_literals", "_copy_match",
 )
