@@ -79,10 +79,10 @@ def _print(source, rows):
     print(f"## levels on {source.name} ({len(source.pages)} pages; x: against the same "
           f"codec's default, {DEFAULT[0]} candidates {'with' if DEFAULT[1] else 'without'} "
           "the lazy step)")
+    defaults = {r["codec"]: r for r in rows if (r["candidates"], r["lazy"]) == DEFAULT}
     table = []
     for row in rows:
-        default = next(r for r in rows if r["codec"] == row["codec"]
-                       and (r["candidates"], r["lazy"]) == DEFAULT)
+        default = defaults[row["codec"]]
         speed = row["cpu_1t_mb_s"]["median"] / default["cpu_1t_mb_s"]["median"]
         line = [row["codec"], row["candidates"], "yes" if row["lazy"] else "no",
                 f"{row['ratio']:.3f}", fmt_x(row["ratio"] / default["ratio"], 3),
