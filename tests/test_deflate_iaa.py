@@ -149,24 +149,20 @@ def test_long_pages_keep_to_the_4k_window(driver):
 
 @pytest.mark.parametrize("mode", ["fixed", "dynamic"])
 def test_compress_stops_at_the_capacity(mode):
-    from gpuacomp.backends.cpu import link_positions
-    from gpuacomp.backends.deflate_cpu import encode_page
+    # (the driver's loop over pages, as its batches call it: no other build to compile)
+    from gpuacomp.backends.deflate_cpu import _compress_range
 
-    page = np.random.default_rng(2).integers(0, 256, PAGE, dtype=np.uint8)
-    prev = np.empty(PAGE, np.int32)
-    link_positions(page, PAGE - 3, np.full(1 << 14, -1, np.int32), 14, 0, prev)
-    records = np.empty((3, PAGE // 4 + 1), np.int32)
-    tables = np.zeros((encoder.TABLE_ROWS, encoder.TABLE_WIDTH), np.int32)
-    writer = np.zeros(3, np.int64)
-    dst = np.full(PAGE + 600, 0xEE, np.uint8)
-    full = encode_page(page, PAGE, prev, dst, len(dst), encoder.MODES[mode], 4, False,
-                       records, tables, writer)
+    page = np.random.default_rng(2).integers(0, 256, (1, PAGE), dtype=np.uint8)
+    lengths = np.empty(1, np.int32)
+    out = np.full(PAGE + 600, 0xEE, np.uint8)
+    _compress_range(page, 0, 1, out, len(out), lengths, encoder.MODES[mode], 4, False)
+    full = int(lengths[0])
     assert full > 0
-    dst[:] = 0xEE
+    out[:] = 0xEE
     cap = full - 1
-    assert encode_page(page, PAGE, prev, dst, cap, encoder.MODES[mode], 4, False, records,
-                       tables, writer) == -errno.E2BIG
-    assert (dst[cap:] == 0xEE).all(), "nothing written past the capacity"
+    _compress_range(page, 0, 1, out, cap, lengths, encoder.MODES[mode], 4, False)
+    assert lengths[0] == -errno.E2BIG
+    assert (out[cap:] == 0xEE).all(), "nothing written past the capacity"
 
 
 def test_huffman_lengths_are_limited_and_complete():

@@ -9,9 +9,10 @@ import types
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from gpuacomp.backends import host_words
+from gpuacomp.backends.numba_cache import njit
 from gpuacomp.backends.parallel import PARALLEL_LOCK
 from gpuacomp.backends.recycled import RecycledBuffer
 from gpuacomp.inputs import check_count

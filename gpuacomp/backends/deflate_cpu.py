@@ -6,10 +6,11 @@ workspace per chunk, reused page after page); the bytes cannot depend on the spl
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from gpuacomp.backends.cpu import HASH_ENTRIES, CPUBackend, link_page, lz4
 from gpuacomp.backends.inflate import inflate_batch
+from gpuacomp.backends.numba_cache import njit
 from gpuacomp.backends.parallel import PARALLEL_LOCK
 from gpuacomp.kernels import deflate_encode as codec
 from gpuacomp.kernels.retarget import compile_functions

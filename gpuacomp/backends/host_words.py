@@ -20,9 +20,11 @@ import sys
 import types
 
 from llvmlite import ir
-from numba import int64, njit, uint32, uint64
+from numba import int64, uint32, uint64
 from numba.core.types import none
 from numba.extending import intrinsic
+
+from gpuacomp.backends.numba_cache import njit
 
 REPLACED = ("_same_key", "_common_length", "_copy_literals", "_copy_match")
 

@@ -2,9 +2,10 @@
 
 import numpy as np
 import numba
-from numba import njit, prange
+from numba import prange
 
 from gpuacomp.backends.cpu import lz4
+from gpuacomp.backends.numba_cache import njit
 from gpuacomp.backends.parallel import PARALLEL_LOCK
 from gpuacomp.kernels import deflate as codec
 from gpuacomp.kernels.retarget import compile_functions

@@ -2,7 +2,9 @@
 
 import threading
 
-from numba import njit, prange
+from numba import prange
+
+from gpuacomp.backends.numba_cache import njit
 
 # One parallel region at a time: each already uses every core, and numba's fallback
 # threading layer (workqueue) aborts the process on concurrent parallel calls.
