@@ -33,13 +33,34 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def deflate_runner(encode_page, mode):
+    """``run(pages, out, slot, lengths, max_candidates)``: the CPU backend's loop over
+    pages (one thread) around a compiled ``deflate_encode.encode_page``."""
+    from numba import njit
+
+    from gpuacomp.backends.cpu import link_page
+    from gpuacomp.backends.deflate_cpu import encoder_workspace
+    from gpuacomp.kernels import deflate_encode
+
+    @njit(nogil=True)
+    def run(pages, out, slot, lengths, max_candidates):
+        n = pages.shape[1]
+        head, prev, records, tables, writer = encoder_workspace(n)
+        base = 0
+        for p in range(pages.shape[0]):
+            base = link_page(pages[p], n, n - (deflate_encode.MIN_MATCH - 1), head, base,
+                             prev)
+            lengths[p] = encode_page(pages[p], n, prev, out[p * slot:(p + 1) * slot], slot,
+                                     mode, max_candidates, False, records, tables, writer)
+    return run
+
+
 def encoders():
     """``{codec: {variant: run(pages, out, slot, lengths, max_candidates)}}``."""
     from numba import njit
 
     from gpuacomp.backends import host_words
     from gpuacomp.backends.cpu import HASH_ENTRIES, link_page
-    from gpuacomp.backends.deflate_cpu import encoder_workspace
     from gpuacomp.kernels import deflate_encode, lz4
     from gpuacomp.kernels.retarget import compile_functions
 
@@ -63,20 +84,6 @@ def encoders():
                 base = link_page(pages[p], n, n - lz4.MATCH_START_MARGIN, head, base, prev)
                 lengths[p] = encode_page(pages[p], n, prev, out[p * slot:(p + 1) * slot],
                                          slot, max_candidates, False)
-        return run
-
-    def deflate_runner(encode_page, mode):
-        @njit(nogil=True)
-        def run(pages, out, slot, lengths, max_candidates):
-            n = pages.shape[1]
-            head, prev, records, tables, writer = encoder_workspace(n)
-            base = 0
-            for p in range(pages.shape[0]):
-                base = link_page(pages[p], n, n - (deflate_encode.MIN_MATCH - 1), head, base,
-                                 prev)
-                lengths[p] = encode_page(pages[p], n, prev, out[p * slot:(p + 1) * slot],
-                                         slot, mode, max_candidates, False, records,
-                                         tables, writer)
         return run
 
     def decode_runner(decode_block):

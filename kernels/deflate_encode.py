@@ -591,3 +591,15 @@ CODEC_FUNCTIONS = (
 )
 # The functions of kernels/lz4.py these call: compile those first and pass them as ``uses``.
 USES = ("chosen_match", "best_match", "_same_key", "_common_length")
+# Those that set a block up or finish it (symbol counts, code construction, headers,
+# the stored copy): they run once a page or a block and write no bits in a hot loop.
+# The CPU compiles them to be called rather than inlined, since numba copies an inlined
+# function into each of its callers: the backend's first compile took 38 s instead of
+# 105, at the same speed (bench/RESULTS.md).  The parse and the symbol writer stay
+# inlined: called, they cost the encoder up to a tenth of its speed, as the compiler
+# then no longer sees that the bit writer's state is an array of the caller's own.
+BLOCK_SETUP = (
+    "_count_symbols", "plan_block", "write_block_header", "_write_stored",
+    "_write_stored_header", "_finish", "_huffman_lengths", "_minimum_redundancy",
+    "_canonical_codes", "_run_length_code", "_write_dynamic_header",
+)

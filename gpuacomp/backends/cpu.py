@@ -20,12 +20,21 @@ from gpuacomp.kernels import lz4 as codec
 from gpuacomp.kernels.retarget import compile_functions
 
 
+def codec_compiler(called=(), cache=True):
+    """How the CPU compiles a codec's functions (``compile_functions``' ``decorate``):
+    inlined into their callers, since numba passes arrays to a called function with
+    reference counting, which costs more than the work of a call per position; those
+    named in ``called``, which run once a page or a block, are compiled once and
+    called, which spares each caller's compile a copy of them."""
+    inline = njit(cache=cache, nogil=True, inline="always")
+    call = njit(cache=cache, nogil=True)
+    return lambda func: (call if func.__name__ in called else inline)(func)
+
+
 def _compile_codec():
     """The codec's functions for the CPU, comparing and copying bytes eight at a time
     where the host can (``host_words``; the same results)."""
-    # inline="always": numba passes arrays to a called function with reference
-    # counting, which costs more than the work of a call per position.
-    compile_inline = njit(cache=True, nogil=True, inline="always")
+    compile_inline = codec_compiler()
     words = host_words.FUNCTIONS
     if words is None:
         return compile_functions(codec, codec.CODEC_FUNCTIONS, compile_inline)

@@ -8,7 +8,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from gpuacomp.backends.cpu import HASH_ENTRIES, CPUBackend, link_page, lz4
+from gpuacomp.backends.cpu import HASH_ENTRIES, CPUBackend, codec_compiler, link_page, lz4
 from gpuacomp.backends.inflate import inflate_batch
 from gpuacomp.backends.numba_cache import njit
 from gpuacomp.backends.parallel import PARALLEL_LOCK
@@ -16,7 +16,7 @@ from gpuacomp.kernels import deflate_encode as codec
 from gpuacomp.kernels.retarget import compile_functions
 
 _encoder = compile_functions(codec, codec.CODEC_FUNCTIONS,
-                             njit(cache=True, nogil=True, inline="always"), uses=lz4)
+                             codec_compiler(called=codec.BLOCK_SETUP), uses=lz4)
 encode_page = _encoder.encode_page
 
 

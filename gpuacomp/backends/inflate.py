@@ -4,16 +4,17 @@ import numpy as np
 import numba
 from numba import prange
 
-from gpuacomp.backends.cpu import lz4
+from gpuacomp.backends.cpu import codec_compiler, lz4
 from gpuacomp.backends.numba_cache import njit
 from gpuacomp.backends.parallel import PARALLEL_LOCK
 from gpuacomp.kernels import deflate as codec
 from gpuacomp.kernels.retarget import compile_functions
 
-# inline="always": numba passes arrays to a called function with reference counting,
-# which costs more than decoding a symbol.  (The copies: the CPU's LZ4 decoder's.)
-_inflate = compile_functions(codec, codec.CODEC_FUNCTIONS,
-                             njit(cache=True, nogil=True, inline="always"),
+# Every function inlined, even those that run once a block: on this 2-core VM calling
+# the stored block's copy halved the decoder's speed, and calling the code builders
+# cost it up to a third, though their first compile would take 19 s instead of 45.
+# (The copies: the CPU's LZ4 decoder's.)
+_inflate = compile_functions(codec, codec.CODEC_FUNCTIONS, codec_compiler(),
                              uses=lz4).inflate_page
 
 
