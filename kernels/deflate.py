@@ -14,7 +14,11 @@ of length one only, that is a single code).
 
 The functions take only arrays and integers: a caller owns the workspace (``state``:
 input position, bit buffer and bit count; the code lengths; counts, offsets and symbols
-of the two code sets), so a CUDA thread can keep it in local memory.  Back-references
+of the two code sets), so a CUDA thread can keep it in local memory.  The fixed codes'
+tables never change, so they are built once, at import (``FIXED_TABLES``), and a caller
+passes them or a copy where its target reads one faster (a CUDA block's shared memory);
+building them for every fixed block took a third of the CPU's time to decode IAA's
+fixed-code pages (bench/RESULTS.md).  Back-references
 and stored blocks are copied by ``lz4``'s decoder copies (``USES``), which a caller
 compiles for its target with these (the CPU's copy eight bytes a step).
 """
@@ -32,9 +36,23 @@ EOVERFLOW = 75
 MAX_BITS = 15
 MAX_LITLEN_CODES = 288
 MAX_DIST_CODES = 30
-MAX_CODE_LENGTHS = 320  # 286 literal/length + 30 distance code lengths, with room
+MAX_LITLEN_LENGTHS = 286  # literal/length code lengths a dynamic block may send
+CODE_LENGTH_CODES = 19
+# ``lengths`` of a dynamic block: the code-length code's, then those it sends (up to 286
+# literal/length and 30 distance code lengths).
+MAX_CODE_LENGTHS = CODE_LENGTH_CODES + MAX_LITLEN_LENGTHS + MAX_DIST_CODES
 FAST_BITS = 9  # the fast table covers codes of up to 9 bits (most literals and lengths)
 FAST_ENTRIES = 1 << FAST_BITS
+
+# ``FIXED_TABLES``: the fixed literal/length code's counts per length, symbols in code
+# order and fast table, then the fixed distance code's, one int16 array.
+FIXED_LCOUNTS = 0
+FIXED_LSYMBOLS = FIXED_LCOUNTS + MAX_BITS + 1
+FIXED_LTABLE = FIXED_LSYMBOLS + MAX_LITLEN_CODES
+FIXED_DCOUNTS = FIXED_LTABLE + FAST_ENTRIES
+FIXED_DSYMBOLS = FIXED_DCOUNTS + MAX_BITS + 1
+FIXED_DTABLE = FIXED_DSYMBOLS + MAX_DIST_CODES
+FIXED_ENTRIES = FIXED_DTABLE + FAST_ENTRIES
 
 STATE_IP, STATE_BITS, STATE_COUNT = 0, 1, 2
 OUT_OF_INPUT = -1
@@ -231,7 +249,19 @@ def _stored(src, slen, state, dst, op, cap):
     return op + length
 
 
-def _fixed_codes(lengths, lcounts, loffsets, lsymbols, ltable, dcounts, dsymbols, dtable):
+def fixed_codes(tables):
+    """The fixed codes in ``tables`` (``FIXED_TABLES`` or a copy): ``(lcounts, lsymbols,
+    ltable, dcounts, dsymbols, dtable)``, as ``_codes`` takes them."""
+    return (tables[FIXED_LCOUNTS:FIXED_LSYMBOLS], tables[FIXED_LSYMBOLS:FIXED_LTABLE],
+            tables[FIXED_LTABLE:FIXED_DCOUNTS], tables[FIXED_DCOUNTS:FIXED_DSYMBOLS],
+            tables[FIXED_DSYMBOLS:FIXED_DTABLE], tables[FIXED_DTABLE:FIXED_ENTRIES])
+
+
+def fill_fixed_tables(tables, lengths, offsets):
+    """Build the fixed codes (RFC 1951, 3.2.6) into ``tables`` (``FIXED_ENTRIES`` int16)
+    the way a dynamic block's are built; ``lengths`` and ``offsets`` are workspace of
+    ``MAX_LITLEN_CODES`` and ``MAX_BITS + 1`` entries."""
+    lcounts, lsymbols, ltable, dcounts, dsymbols, dtable = fixed_codes(tables)
     for s in range(144):
         lengths[s] = 8
     for s in range(144, 256):
@@ -240,12 +270,12 @@ def _fixed_codes(lengths, lcounts, loffsets, lsymbols, ltable, dcounts, dsymbols
         lengths[s] = 7
     for s in range(280, MAX_LITLEN_CODES):
         lengths[s] = 8
-    _construct(lengths, 0, MAX_LITLEN_CODES, lcounts, loffsets, lsymbols)
-    _fast_table(lengths, 0, MAX_LITLEN_CODES, lcounts, loffsets, ltable)
+    _construct(lengths, 0, MAX_LITLEN_CODES, lcounts, offsets, lsymbols)
+    _fast_table(lengths, 0, MAX_LITLEN_CODES, lcounts, offsets, ltable)
     for s in range(MAX_DIST_CODES):
         lengths[s] = 5
-    _construct(lengths, 0, MAX_DIST_CODES, dcounts, loffsets, dsymbols)
-    _fast_table(lengths, 0, MAX_DIST_CODES, dcounts, loffsets, dtable)
+    _construct(lengths, 0, MAX_DIST_CODES, dcounts, offsets, dsymbols)
+    _fast_table(lengths, 0, MAX_DIST_CODES, dcounts, offsets, dtable)
 
 
 def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, ltable, dcounts,
@@ -259,9 +289,9 @@ def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, ltabl
     nlen += 257
     ndist += 1
     ncode += 4
-    if nlen > 286 or ndist > 30:
+    if nlen > MAX_LITLEN_LENGTHS or ndist > MAX_DIST_CODES:
         return np.int64(-EINVAL)
-    for k in range(19):
+    for k in range(CODE_LENGTH_CODES):
         lengths[k] = 0
     for k in range(ncode):
         value = _bits(src, slen, state, 3)
@@ -269,7 +299,7 @@ def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, ltabl
             return np.int64(-EINVAL)
         lengths[CODE_LENGTH_ORDER[k]] = value
     # The code-length code must be complete (zlib refuses anything else).
-    if _construct(lengths, 0, 19, lcounts, loffsets, lsymbols) != 0:
+    if _construct(lengths, 0, CODE_LENGTH_CODES, lcounts, loffsets, lsymbols) != 0:
         return np.int64(-EINVAL)
     index = 0
     while index < nlen + ndist:
@@ -277,14 +307,14 @@ def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, ltabl
         if symbol < 0:
             return np.int64(-EINVAL)
         if symbol < 16:
-            lengths[19 + index] = symbol
+            lengths[CODE_LENGTH_CODES + index] = symbol
             index += 1
             continue
         value = np.int64(0)
         if symbol == 16:
             if index == 0:
                 return np.int64(-EINVAL)  # nothing to repeat
-            value = np.int64(lengths[19 + index - 1])
+            value = np.int64(lengths[CODE_LENGTH_CODES + index - 1])
             repeat = _bits(src, slen, state, 2)
             base = 3
         elif symbol == 17:
@@ -299,29 +329,30 @@ def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, ltabl
         if index + repeat > nlen + ndist:
             return np.int64(-EINVAL)  # more lengths than the block declared
         for k in range(repeat):
-            lengths[19 + index + k] = value
+            lengths[CODE_LENGTH_CODES + index + k] = value
         index += repeat
-    if lengths[19 + 256] == 0:
+    if lengths[CODE_LENGTH_CODES + 256] == 0:
         return np.int64(-EINVAL)  # no end-of-block code
     # As zlib: an incomplete set only if all its codes have length one (a single code).
-    left = _construct(lengths, 19, nlen, lcounts, loffsets, lsymbols)
+    left = _construct(lengths, CODE_LENGTH_CODES, nlen, lcounts, loffsets, lsymbols)
     if left < 0 or (left > 0 and lcounts[0] + lcounts[1] != nlen):
         return np.int64(-EINVAL)
-    left = _construct(lengths, 19 + nlen, ndist, dcounts, loffsets, dsymbols)
+    left = _construct(lengths, CODE_LENGTH_CODES + nlen, ndist, dcounts, loffsets, dsymbols)
     if left < 0 or (left > 0 and dcounts[0] + dcounts[1] != ndist):
         return np.int64(-EINVAL)
-    _fast_table(lengths, 19, nlen, lcounts, loffsets, ltable)
-    _fast_table(lengths, 19 + nlen, ndist, dcounts, loffsets, dtable)
+    _fast_table(lengths, CODE_LENGTH_CODES, nlen, lcounts, loffsets, ltable)
+    _fast_table(lengths, CODE_LENGTH_CODES + nlen, ndist, dcounts, loffsets, dtable)
     return np.int64(0)
 
 
-def inflate_page(src, slen, dst, cap, state, lengths, lcounts, loffsets, lsymbols, ltable,
-                 dcounts, dsymbols, dtable):
+def inflate_page(src, slen, dst, cap, fixed, state, lengths, lcounts, loffsets, lsymbols,
+                 ltable, dcounts, dsymbols, dtable):
     """Decode the raw DEFLATE stream ``src[0:slen]`` into ``dst[0:cap]``.
 
     Returns the decoded length, ``-EOVERFLOW`` if the output would pass ``cap``, or
     ``-EINVAL`` for a malformed stream.  Bytes after the final block are ignored, as
-    zlib leaves them unused.  Workspace: ``state`` int64[3]; ``lengths`` of
+    zlib leaves them unused.  ``fixed``: ``FIXED_TABLES`` or a copy.  Workspace:
+    ``state`` int64[3]; ``lengths`` of
     MAX_CODE_LENGTHS; ``lcounts``, ``dcounts``, ``loffsets`` of MAX_BITS + 1;
     ``lsymbols`` of MAX_LITLEN_CODES, ``dsymbols`` of MAX_DIST_CODES, and the fast
     tables ``ltable`` and ``dtable`` of FAST_ENTRIES (int16 or wider).
@@ -338,10 +369,9 @@ def inflate_page(src, slen, dst, cap, state, lengths, lcounts, loffsets, lsymbol
         if kind == 0:
             op = _stored(src, slen, state, dst, op, cap)
         elif kind == 1:
-            _fixed_codes(lengths, lcounts, loffsets, lsymbols, ltable, dcounts, dsymbols,
-                         dtable)
-            op = _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, ltable, dcounts,
-                        dsymbols, dtable)
+            flcounts, flsymbols, fltable, fdcounts, fdsymbols, fdtable = fixed_codes(fixed)
+            op = _codes(src, slen, state, dst, op, cap, flcounts, flsymbols, fltable, fdcounts,
+                        fdsymbols, fdtable)
         elif kind == 2:
             err = _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols,
                                  ltable, dcounts, dsymbols, dtable)
@@ -356,4 +386,15 @@ def inflate_page(src, slen, dst, cap, state, lengths, lcounts, loffsets, lsymbol
 
 
 CODEC_FUNCTIONS = ("_bits", "_construct", "_decode", "_fill", "_fast_table", "_decode_fast",
-                   "_codes", "_stored", "_fixed_codes", "_dynamic_codes", "inflate_page")
+                   "_codes", "_stored", "fixed_codes", "_dynamic_codes", "inflate_page")
+
+
+def _built_fixed_tables():
+    tables = np.zeros(FIXED_ENTRIES, np.int16)
+    fill_fixed_tables(tables, np.zeros(MAX_LITLEN_CODES, np.int16),
+                      np.zeros(MAX_BITS + 1, np.int16))
+    tables.flags.writeable = False
+    return tables
+
+
+FIXED_TABLES = _built_fixed_tables()

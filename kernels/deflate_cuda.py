@@ -26,7 +26,8 @@ keeping its workspace in local memory.  On an H100 it writes dynamic codes five 
 faster than the block kernel (4.3 against 0.8 GB/s, bench/RESULTS.md): building a
 page's codes is serial, and 65536 threads each building their own hide its latency
 where one thread of each block cannot; the fixed codes go faster by block.
-``inflate_pages`` runs the decoder of ``kernels/deflate.py`` with a thread per page.
+``inflate_pages`` runs the decoder of ``kernels/deflate.py`` with a thread per page; its
+block copies the fixed codes' tables into shared memory first.
 All run the CPU's functions, so the bytes are the CPU's.
 """
 
@@ -378,6 +379,8 @@ def build():
     litlen_codes = decoder.MAX_LITLEN_CODES
     dist_codes = decoder.MAX_DIST_CODES
     fast_entries = decoder.FAST_ENTRIES
+    fixed_entries = decoder.FIXED_ENTRIES
+    fixed_tables = decoder.FIXED_TABLES  # (in constant memory)
 
     @cuda.jit
     def deflate_pages(pages, page_size, out, slot, lengths, max_candidates, lazy, mode):
@@ -398,6 +401,13 @@ def build():
 
     @cuda.jit
     def inflate_pages(data, offsets, lengths, out, produced):
+        # The block's copy of the fixed codes: a warp's lanes look up different entries
+        # at once, which constant memory serves one address at a time (CUDA C++
+        # Programming Guide, "Constant Memory").
+        fixed = cuda.shared.array(fixed_entries, int16)
+        for e in range(cuda.threadIdx.x, fixed_entries, cuda.blockDim.x):
+            fixed[e] = fixed_tables[e]
+        cuda.syncthreads()
         p = cuda.grid(1)
         if p >= lengths.shape[0]:
             return
@@ -412,7 +422,7 @@ def build():
         dtable = cuda.local.array(fast_entries, int16)
         start = offsets[p]
         block = data[start:start + lengths[p]]
-        produced[p] = inflate_page(block, lengths[p], out[p], out.shape[1], state,
+        produced[p] = inflate_page(block, lengths[p], out[p], out.shape[1], fixed, state,
                                    code_lengths, lcounts, offs, lsymbols, ltable, dcounts,
                                    dsymbols, dtable)
 

@@ -137,6 +137,13 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture
+def memory_path_or_none():
+    """The path of the first memory corpus file, or None without the corpus."""
+    names = memory_files()
+    return corpus_dir() / "memory" / names[0] if names else None
+
+
+@pytest.fixture
 def corpus_page_or_none():
     """A page of the memory corpus with many matches, or None without the corpus."""
     names = memory_files()

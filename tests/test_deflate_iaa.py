@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
+from bench.fuzz import wide_header_page
 import gpuacomp
 from gpuacomp import acomp
 from gpuacomp.acomp import tfm as tfm_registry
@@ -56,10 +57,12 @@ def edge_pages():
     skewed = np.repeat(np.arange(len(fib), dtype=np.uint8) * 9, fib)
     skewed = np.concatenate([skewed, np.zeros(PAGE - len(skewed), np.uint8)])
     rng.shuffle(skewed)
+    # Last, a page whose dynamic block sends 286 + 24 code lengths.
     return np.stack([np.zeros(PAGE, np.uint8), np.full(PAGE, 0xA5, np.uint8),
                      np.frombuffer(text, np.uint8), runs,
                      rng.integers(0, 256, PAGE, dtype=np.uint8),
-                     rng.integers(0, 4, PAGE, dtype=np.uint8), skewed])
+                     rng.integers(0, 4, PAGE, dtype=np.uint8), skewed,
+                     np.frombuffer(wide_header_page(), np.uint8)])
 
 
 @pytest.fixture(scope="module", params=DRIVERS)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
+from bench.fuzz import wide_header_page
 from bench.fuzz.deflate import agrees, passes_capacity_before_error, zlib_verdict
 from gpuacomp.backends.inflate import inflate, inflate_batch
 from gpuacomp.device import simulator_enabled
@@ -46,6 +47,35 @@ def test_every_zlib_setting_decodes(level, strategy):
         for page in edge_pages():
             block = deflate(page, level, wbits, strategy)
             assert inflate(block, PAGE) == page, (level, strategy, wbits, len(page))
+
+
+def sent_lengths(stream):
+    """How many literal/length and distance code lengths a dynamic first block sends."""
+    header = int.from_bytes(stream[:2], "little")
+    assert header >> 1 & 3 == 2, "not a dynamic block"
+    return (header >> 3 & 31) + 257, (header >> 8 & 31) + 1
+
+
+def test_the_widest_dynamic_headers_stay_in_bounds():
+    """The decoder's source, run as plain Python on the workspace the CPU backend
+    allocates, where numpy checks every index: streams whose dynamic blocks send up to
+    all 286 + 30 code lengths decode.  The compiled builds check no index; until
+    2026-11-28 the lengths array was 15 entries short, and ``deflate-iaa-dynamic``'s
+    pages of real memory wrote past it (``test_fuzz.test_short_fuzz_stays_in_bounds``
+    checks the compiled builds)."""
+    from gpuacomp import Compressor
+    from gpuacomp.backends.inflate import decoder_workspace
+    from gpuacomp.kernels import deflate as codec
+
+    page, large = wide_header_page(), wide_header_page(1 << 16)
+    ours = Compressor("deflate-iaa-dynamic", device="cpu").compress(page).page(0)
+    for data, stream, sent in ((page, ours, (286, 24)), (page, deflate(page), (286, 24)),
+                               (large, deflate(large), (286, 30))):
+        assert sent_lengths(stream) == sent
+        src, out = np.frombuffer(stream, np.uint8), np.zeros(len(data), np.uint8)
+        produced = codec.inflate_page(src, len(src), out, len(out), codec.FIXED_TABLES,
+                                      *decoder_workspace.py_func())
+        assert produced == len(data) and out.tobytes() == data, sent
 
 
 def test_corpus_pages_decode(corpus):
@@ -104,17 +134,25 @@ def test_edited_streams_agree_with_zlib(page, data):
 def test_the_same_decoder_as_a_cuda_kernel():
     from gpuacomp.kernels import deflate_cuda
     _, kernel = deflate_cuda.build()
-    pages = edge_pages()[2:5]
-    blocks = [deflate(p, 6, 12) for p in pages] + [b"\xff\xff\xff", deflate(pages[2])[:20]]
+    zeros, same, text, noise = edge_pages()[2:6]
+    pages = [zeros, same, text, wide_header_page(), text, noise[:1024] * 4]
+    # Level 6 gives each page's own codes (the fourth's sends 286 + 24 code lengths, into
+    # the thread's local array: the simulator checks its bounds); Z_FIXED the fixed ones
+    # (which the kernel's block keeps in shared memory): literals of 8 and 9 bits,
+    # lengths, distances.
+    blocks = [deflate(p, 6, 12) for p in pages[:4]]
+    blocks += [deflate(p, 6, 12, zlib.Z_FIXED) for p in pages[4:]]
+    assert [b[0] >> 1 & 3 for b in blocks] == [2, 2, 2, 2, 1, 1]  # the block types
+    blocks += [b"\xff\xff\xff", deflate(text)[:20]]
     lengths = np.array([len(b) for b in blocks], np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     data = np.frombuffer(b"".join(blocks), np.uint8).copy()
     out = np.zeros((len(blocks), PAGE), np.uint8)
     produced = np.zeros(len(blocks), np.int64)
     kernel[1, deflate_cuda.THREADS](data, offsets, lengths, out, produced)
-    assert list(produced) == [PAGE] * 3 + [EINVAL, EINVAL]
+    assert list(produced) == [PAGE] * 6 + [EINVAL, EINVAL]
     for i, page in enumerate(pages):
-        assert out[i].tobytes() == page
+        assert out[i].tobytes() == page, f"page {i}"
 
 
 def test_found_by_the_fuzzer_an_error_after_the_output_is_full():

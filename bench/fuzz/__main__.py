@@ -1,7 +1,11 @@
-"""``python -m bench.fuzz [--codec deflate|lz4] --cases N --seed S [--corpus FILE]``."""
+"""``python -m bench.fuzz [--codec deflate|lz4] --cases N --seed S [--corpus FILE]
+[--boundscheck]``."""
 
 import argparse
+import os
+import subprocess
 import sys
+import tempfile
 import time
 
 from bench.fuzz import codec_module, run
@@ -21,7 +25,12 @@ def main(argv=None):
     parser.add_argument("--cases", type=int, default=100000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--corpus", help="a file of pages to start from (default: built-in pages)")
+    parser.add_argument("--boundscheck", action="store_true",
+                        help="compile our codecs with numba's bounds checks, so that an index "
+                        "outside an array raises (in its own numba cache; slower)")
     args = parser.parse_args(argv)
+    if args.boundscheck and os.environ.get("NUMBA_BOUNDSCHECK") != "1":
+        return _rerun_with_bounds_checks(sys.argv[1:] if argv is None else argv)
     reference = codec_module(args.codec).REFERENCE
     start = time.perf_counter()
     allowed = {}
@@ -38,6 +47,14 @@ def main(argv=None):
         print("  of them, differing as allowed: "
               + ", ".join(f"{reason} {count}" for reason, count in sorted(allowed.items())))
     return 0
+
+
+def _rerun_with_bounds_checks(argv):
+    """numba reads NUMBA_BOUNDSCHECK once, at import: the run goes on in a fresh
+    interpreter.  Its builds are cached apart from the usual ones."""
+    env = dict(os.environ, NUMBA_BOUNDSCHECK="1",
+               NUMBA_CACHE_DIR=os.path.join(tempfile.gettempdir(), "gpuacomp-boundscheck-cache"))
+    return subprocess.run([sys.executable, "-m", "bench.fuzz", *argv], env=env).returncode
 
 
 if __name__ == "__main__":

@@ -18,22 +18,28 @@ _inflate = compile_functions(codec, codec.CODEC_FUNCTIONS, codec_compiler(),
                              uses=lz4).inflate_page
 
 
+@njit(cache=True, nogil=True, inline="always")
+def decoder_workspace():
+    """``inflate_page``'s workspace, reused stream after stream: ``(state, lengths,
+    lcounts, loffsets, lsymbols, ltable, dcounts, dsymbols, dtable)``."""
+    return (np.zeros(3, np.int64), np.zeros(codec.MAX_CODE_LENGTHS, np.int16),
+            np.zeros(codec.MAX_BITS + 1, np.int16), np.zeros(codec.MAX_BITS + 1, np.int16),
+            np.zeros(codec.MAX_LITLEN_CODES, np.int16), np.zeros(codec.FAST_ENTRIES, np.int16),
+            np.zeros(codec.MAX_BITS + 1, np.int16), np.zeros(codec.MAX_DIST_CODES, np.int16),
+            np.zeros(codec.FAST_ENTRIES, np.int16))
+
+
 @njit(cache=True, nogil=True)
 def _inflate_range(data, offsets, lengths, first, last, out, produced):
-    state = np.zeros(3, np.int64)
-    code_lengths = np.zeros(codec.MAX_CODE_LENGTHS, np.int16)
-    lcounts = np.zeros(codec.MAX_BITS + 1, np.int16)
-    dcounts = np.zeros(codec.MAX_BITS + 1, np.int16)
-    offs = np.zeros(codec.MAX_BITS + 1, np.int16)
-    lsymbols = np.zeros(codec.MAX_LITLEN_CODES, np.int16)
-    dsymbols = np.zeros(codec.MAX_DIST_CODES, np.int16)
-    ltable = np.zeros(codec.FAST_ENTRIES, np.int16)
-    dtable = np.zeros(codec.FAST_ENTRIES, np.int16)
+    # (unpacked: numba calls an inlined function with no *args)
+    state, code_lengths, lcounts, offs, lsymbols, ltable, dcounts, dsymbols, dtable = \
+        decoder_workspace()
     cap = out.shape[1]
     for p in range(first, last):
         block = data[offsets[p]:offsets[p] + lengths[p]]
-        produced[p] = _inflate(block, block.shape[0], out[p], cap, state, code_lengths,
-                               lcounts, offs, lsymbols, ltable, dcounts, dsymbols, dtable)
+        produced[p] = _inflate(block, block.shape[0], out[p], cap, codec.FIXED_TABLES, state,
+                               code_lengths, lcounts, offs, lsymbols, ltable, dcounts,
+                               dsymbols, dtable)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -61,6 +67,11 @@ def inflate_batch(data, offsets, lengths, page_size, chunks=8, threads=None):
 def inflate(block, capacity):
     """One stream (bytes-like): its bytes, or the negative errno."""
     data = np.frombuffer(bytes(block), np.uint8).copy() if len(block) else np.zeros(1, np.uint8)
-    out, produced = inflate_batch(data, [0], [len(block)], capacity)
+    out = np.zeros((1, capacity), np.uint8)
+    produced = np.empty(1, np.int64)
+    # (not the parallel loop: one stream, and its errors, such as a bounds-checked
+    # build's IndexError, come back as they are)
+    _inflate_range(data, np.zeros(1, np.int64), np.array([len(block)], np.int64), 0, 1, out,
+                   produced)
     code = int(produced[0])
     return out[0, :code].tobytes() if code >= 0 else code
