@@ -13,6 +13,10 @@ from bench.fuzz import lz4 as lz4_fuzz
 from bench.fuzz import run
 from gpuacomp.device import gpu_unavailable_reason
 
+# Cases the simulator decodes with each GPU decoder: seconds of Python for these (the LZ4
+# lanes' barriers cost most).
+SIM_FUZZ_CASES = {"lz4": 40, "deflate": 200}
+
 pytest.importorskip("lz4")
 
 # (block, capacity, what liblz4 1.9.4 makes of it: bytes, or None for an error)
@@ -96,3 +100,40 @@ def test_the_gpu_decoder_answers_as_the_cpus():
         np.testing.assert_array_equal(np.asarray(g_status), c_status)
         ok = c_status == 0
         np.testing.assert_array_equal(np.asarray(g_out)[ok], c_out[ok])
+
+
+@pytest.mark.sim
+@pytest.mark.skipif(gpu_unavailable_reason() is not None,
+                    reason="no GPU path; run with NUMBA_ENABLE_CUDASIM=1")
+@pytest.mark.parametrize("codec", ["lz4", "deflate"])
+def test_the_gpu_decoders_answer_fuzz_cases_as_the_cpus(codec):
+    """The first fuzz cases, decoded by each GPU decoder in the simulator, which checks
+    every index: the CPU decoder's status and bytes, into a page and into less.  (The
+    kernels are called directly: a ``Compressor`` would retry on the CPU a page the
+    device fails.)"""
+    import itertools
+    import random
+
+    from bench.fuzz import codec_module, start_pages
+    from gpuacomp.backends.gpu import DeflateKernels, GPUBackend, LZ4Kernels
+    from gpuacomp.kernels import lz4_cuda
+
+    module = codec_module(codec)
+    cases = module.cases(random.Random(23), start_pages(23))
+    blocks = [block for block, _ in itertools.islice(cases, SIM_FUZZ_CASES[codec])]
+    if codec == "lz4":
+        decoders = {"a thread a page": LZ4Kernels(32, warp_decoder=False),
+                    "the backend's lanes": LZ4Kernels(32, warp_decoder=lz4_cuda.DECODER)}
+    else:
+        decoders = {"a thread a page": DeflateKernels("fixed", 32)}
+    lengths = np.array([len(b) for b in blocks], np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    data = np.frombuffer(b"".join(blocks) or b"\0", np.uint8).copy()
+    for capacity in (4096, 1000):
+        expected = [module.ours(block, capacity) for block in blocks]
+        for name, kernels in decoders.items():
+            out, produced = GPUBackend(simulator=True, kernels=kernels).decompress(
+                data, offsets, lengths, capacity)
+            for i, want in enumerate(expected):
+                got = out[i, :produced[i]].tobytes() if produced[i] >= 0 else produced[i]
+                assert got == want, (name, capacity, i, blocks[i].hex())
