@@ -12,7 +12,8 @@ from gpuacomp.kernels.retarget import compile_functions
 
 # Every function inlined, even those that run once a block: on this 2-core VM calling
 # the stored block's copy halved the decoder's speed, and calling the code builders
-# cost it up to a third, though their first compile would take 19 s instead of 45.
+# cost it up to a third, though the first compile took 19 s instead of 45 then (24 s
+# inlined since the fixed codes' tables are built once; bench/RESULTS.md).
 # (The copies: the CPU's LZ4 decoder's.)
 _inflate = compile_functions(codec, codec.CODEC_FUNCTIONS, codec_compiler(),
                              uses=lz4).inflate_page
