@@ -46,7 +46,7 @@ class Compressor:
     lazy : bool
         The parse's lazy step (default off): a position whose match is shorter than the
         next position's is left a literal.  On memory pages it compresses 1-4% better
-        and the CPU compresses about a fifth slower; on a GPU it is one more pass over
+        and the CPU compresses about a quarter slower; on a GPU it is one more pass over
         each page (``python -m bench --only levels`` measures both).  Part of the format
         definition, as ``candidates``.
     threads : int, optional

@@ -50,7 +50,7 @@ import numpy as np
 
 from gpuacomp.kernels.deflate import (CODE_LENGTH_ORDER, DIST_BASE, DIST_EXTRA,
                                       LENGTH_BASE, LENGTH_EXTRA)
-from gpuacomp.kernels.lz4 import E2BIG, MAX_PAGE_SIZE, chosen_match
+from gpuacomp.kernels.lz4 import E2BIG, MAX_PAGE_SIZE, best_match, defers_to_next
 
 MIN_MATCH = 4  # the parse's key (DEFLATE allows 3; LZ4's match finding uses 4 bytes)
 MAX_MATCH = 258
@@ -112,13 +112,14 @@ def parse_page(src, n, prev, max_candidates, lazy, records, dst, cap, writer, wr
     starts = n - (MIN_MATCH - 1)
     buffer, bits, op = writer[0], writer[1], writer[2]
     anchor = 0
-    held_length, held_distance = -1, 0
     i = 1
     while i < starts:
-        length, distance, held_length, held_distance = chosen_match(
-            src, i, prev, n, max_candidates, MAX_MATCH, WINDOW, starts, lazy, held_length,
-            held_distance)
-        if length == 0:
+        if prev[i] < 0:
+            i += 1
+            continue
+        length, distance = best_match(src, i, prev, n, max_candidates, MAX_MATCH, WINDOW)
+        if length == 0 or (lazy and defers_to_next(src, i, length, prev, n, max_candidates,
+                                                   MAX_MATCH, WINDOW, starts)):
             i += 1
             continue
         if write_fixed:
@@ -590,7 +591,7 @@ CODEC_FUNCTIONS = (
     "_write_dynamic_header", "encode_page", "plan_block", "write_block_header",
 )
 # The functions of kernels/lz4.py these call: compile those first and pass them as ``uses``.
-USES = ("chosen_match", "best_match", "_same_key", "_common_length")
+USES = ("defers_to_next", "best_match", "_same_key", "_common_length")
 # Those that set a block up or finish it (symbol counts, code construction, headers,
 # the stored copy): they run once a page or a block and write no bits in a hot loop.
 # The CPU compiles them to be called rather than inlined, since numba copies an inlined

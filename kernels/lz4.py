@@ -248,28 +248,18 @@ def segment_stretch(count, threads):
     return ((count + threads - 1) // threads) | 1
 
 
-def chosen_match(src, i, prev, match_end_limit, max_candidates, cap, window, starts, lazy,
-                 held_length, held_offset):
-    """The parse's choice at ``i`` (a chain as for ``best_match``; matches start below
-    ``starts``): ``(length, offset, held_length, held_offset)``, length 0 where ``i`` is
-    a literal.  With ``lazy`` (step 5 of the parse) it also is one where ``i + 1`` has a
-    longer candidate, and the search of ``i + 1`` is held for the next call (a held
-    length of -1: none); ``held_length`` and ``held_offset`` are what the call before
-    held.  Both codecs' parses step with it (``encode_page``,
-    ``deflate_encode.parse_page``)."""
-    if held_length >= 0:
-        length, offset = held_length, held_offset
-    elif prev[i] < 0:  # most positions of incompressible data: skip the search
-        return 0, 0, -1, 0
-    else:
-        length, offset = best_match(src, i, prev, match_end_limit, max_candidates, cap,
+def defers_to_next(src, i, length, prev, match_end_limit, max_candidates, cap, window,
+                   starts):
+    """Step 5 of the parse: True where ``i + 1`` (below ``starts``, the positions where a
+    match may start) has a longer best candidate than ``length``, ``i``'s, so that ``i``
+    is a literal.  The search of ``i + 1`` is not kept for the next step: both codecs'
+    parses once held it, and their loops, greedy ones included, ran a fifth slower on
+    the CPU (bench/RESULTS.md)."""
+    if 0 < length < cap and i + 1 < starts and prev[i + 1] >= 0:
+        next_length, _ = best_match(src, i + 1, prev, match_end_limit, max_candidates, cap,
                                     window)
-    if lazy and 0 < length < cap and i + 1 < starts and prev[i + 1] >= 0:
-        next_length, next_offset = best_match(src, i + 1, prev, match_end_limit,
-                                              max_candidates, cap, window)
-        if next_length > length:
-            return 0, 0, next_length, next_offset
-    return length, offset, -1, 0
+        return next_length > length
+    return False
 
 
 def extend_match(src, i, j, length, match_end_limit):
@@ -298,13 +288,16 @@ def encode_page(src, n, prev, dst, cap, max_candidates, lazy):
     anchor = 0
     match_start_end = n - MATCH_START_MARGIN
     match_end_limit = n - LAST_LITERALS
-    held_length, held_offset = -1, 0
     i = 1  # position 0 has no earlier position
     while i < match_start_end:
-        length, offset, held_length, held_offset = chosen_match(
-            src, i, prev, match_end_limit, max_candidates, SELECT_CAP, MAX_PAGE_SIZE,
-            match_start_end, lazy, held_length, held_offset)
-        if length == 0:
+        if prev[i] < 0:  # most positions of incompressible data: skip the search
+            i += 1
+            continue
+        length, offset = best_match(src, i, prev, match_end_limit, max_candidates, SELECT_CAP,
+                                    MAX_PAGE_SIZE)
+        if length == 0 or (lazy and defers_to_next(src, i, length, prev, match_end_limit,
+                                                   max_candidates, SELECT_CAP, MAX_PAGE_SIZE,
+                                                   match_start_end)):
             i += 1
             continue
         if length == SELECT_CAP:
@@ -563,7 +556,7 @@ def _copy_match(dst, at, offset, count):
 
 CODEC_FUNCTIONS = (
     "_length_field_size", "_write_length", "sequence_size", "write_sequence", "_same_key",
-    "_common_length", "best_match", "chosen_match", "_carried_length", "segment_best_matches",
+    "_common_length", "best_match", "defers_to_next", "_carried_length", "segment_best_matches",
     "extend_match", "encode_page", "hash_chain", "link_positions", "_read_length",
     "_match_fits", "parse_sequence", "fast_sequence", "next_sequence", "decode_block",
     "_copy_literals", "_copy_match",
