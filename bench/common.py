@@ -4,6 +4,7 @@ Nothing here imports numba, CuPy or lz4 until asked, so a missing optional packa
 turns into a message, not a crash.
 """
 
+import argparse
 import datetime
 import functools
 import math
@@ -230,6 +231,17 @@ def fmt_stat(stat):
 def add_corpus_option(parser):
     parser.add_argument("--corpus", nargs="*", default=[],
                         help="page files or directories (default: the project's pages)")
+
+
+def side_by_side_parser(module, doc, rounds):
+    """The options of a script that times variants side by side (``python -m
+    bench.<module>``): its corpus, and how many alternating rounds it times."""
+    parser = argparse.ArgumentParser(prog=f"python -m bench.{module}",
+                                     description=doc.split("\n\n")[0])
+    add_corpus_option(parser)
+    parser.add_argument("--rounds", type=int, default=rounds,
+                        help=f"timed rounds (default {rounds})")
+    return parser
 
 
 def corpus_sources(paths):

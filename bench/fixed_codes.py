@@ -17,12 +17,11 @@ of alternating rounds, MB/s of decoded pages; every variant must give back the p
 Compiling the decoder takes most of the run (about a minute on a 2-core VM).
 """
 
-import argparse
 import sys
 
 import numpy as np
 
-from bench.common import Progress, add_corpus_option, corpus_sources, markdown_table
+from bench.common import Progress, corpus_sources, markdown_table, side_by_side_parser
 from bench.word_compare import compare
 
 DRIVERS = ("deflate-iaa", "deflate-iaa-dynamic")
@@ -30,10 +29,7 @@ FIXED_BLOCK = 1  # a block header's BTYPE (after its BFINAL bit)
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench.fixed_codes",
-                                     description=__doc__.split("\n\n")[0])
-    add_corpus_option(parser)
-    parser.add_argument("--rounds", type=int, default=9, help="timed rounds (default 9)")
+    parser = side_by_side_parser("fixed_codes", __doc__, rounds=9)
     return parser.parse_args(argv)
 
 

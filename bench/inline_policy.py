@@ -10,21 +10,17 @@ Pages: the project's default pages, or ``--corpus`` files or directories.  Compi
 takes most of the run (about three minutes on a 2-core VM).
 """
 
-import argparse
 import sys
 import time
 
 import numpy as np
 
-from bench.common import Progress, add_corpus_option, corpus_sources, markdown_table
+from bench.common import Progress, corpus_sources, markdown_table, side_by_side_parser
 from bench.word_compare import SLOT_MARGIN, compare, deflate_runner
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench.inline_policy",
-                                     description=__doc__.split("\n\n")[0])
-    add_corpus_option(parser)
-    parser.add_argument("--rounds", type=int, default=7, help="timed rounds (default 7)")
+    parser = side_by_side_parser("inline_policy", __doc__, rounds=7)
     return parser.parse_args(argv)
 
 

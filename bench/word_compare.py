@@ -11,7 +11,6 @@ ratio.  Pages: the project's default pages, or ``--corpus`` files or directories
 Compiling the eight variants takes most of the run (about four minutes on a 2-core VM).
 """
 
-import argparse
 import statistics
 import sys
 import time
@@ -19,16 +18,13 @@ import types
 
 import numpy as np
 
-from bench.common import Progress, add_corpus_option, corpus_sources, markdown_table
+from bench.common import Progress, corpus_sources, markdown_table, side_by_side_parser
 
 SLOT_MARGIN = 64  # beyond a page: room for either codec's incompressible page
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench.word_compare",
-                                     description=__doc__.split("\n\n")[0])
-    add_corpus_option(parser)
-    parser.add_argument("--rounds", type=int, default=7, help="timed rounds (default 7)")
+    parser = side_by_side_parser("word_compare", __doc__, rounds=7)
     parser.add_argument("--candidates", type=int, default=4, help="max_candidates (default 4)")
     return parser.parse_args(argv)
 
