@@ -14,13 +14,17 @@ of length one only, that is a single code).
 
 The functions take only arrays and integers: a caller owns the workspace (``state``:
 input position, bit buffer and bit count; the code lengths; counts, offsets and symbols
-of the two code sets), so a CUDA thread can keep it in local memory.  The fixed codes'
-tables never change, so they are built once, at import (``FIXED_TABLES``), and a caller
-passes them or a copy where its target reads one faster (a CUDA block's shared memory);
-building them for every fixed block took a third of the CPU's time to decode IAA's
-fixed-code pages (bench/RESULTS.md).  Back-references
-and stored blocks are copied by ``lz4``'s decoder copies (``USES``), which a caller
-compiles for its target with these (the CPU's copy eight bytes a step).
+of the two code sets), so a CUDA thread can keep it in local memory.  The loops that
+read most of the bits (a block's symbols, a dynamic block's code lengths) keep the bit
+buffer in locals, topped up to 49 bits or more at once (``_refill``), and put it back
+in ``state`` where they end or call the bitwise decoder: through the array, every bit
+read was a load and a store the compiler could not keep in registers (1.2-1.3x on the
+CPU, bench/RESULTS.md).  The fixed codes' tables never change, so they are built once,
+at import (``FIXED_TABLES``), and a caller passes them or a copy where its target reads
+one faster (a CUDA block's shared memory); building them for every fixed block took a
+third of the CPU's time to decode IAA's fixed-code pages (bench/RESULTS.md).
+Back-references and stored blocks are copied by ``lz4``'s decoder copies (``USES``),
+which a caller compiles for its target with these (the CPU's copy eight bytes a step).
 """
 
 import numpy as np
@@ -135,88 +139,118 @@ def _decode(src, slen, state, counts, symbols):
     return np.int64(BAD_CODE)
 
 
-def _fill(src, slen, state, need):
-    """Buffer at least ``need`` bits where the input has them; returns the bits buffered."""
-    buffer = state[STATE_BITS]
-    count = state[STATE_COUNT]
-    ip = state[STATE_IP]
-    while count < need and ip < slen:
-        buffer |= np.int64(src[ip]) << count
-        ip += 1
-        count += 8
-    state[STATE_IP] = ip
-    state[STATE_BITS] = buffer
-    state[STATE_COUNT] = count
-    return count
+def _reversed(code, length):
+    """The ``length`` low bits of ``code`` in reverse order."""
+    code = ((code >> 1) & 0x5555) | ((code & 0x5555) << 1)
+    code = ((code >> 2) & 0x3333) | ((code & 0x3333) << 2)
+    code = ((code >> 4) & 0x0F0F) | ((code & 0x0F0F) << 4)
+    code = ((code >> 8) & 0x00FF) | ((code & 0x00FF) << 8)
+    return code >> (16 - length)
 
 
-def _fast_table(lengths, start, n, counts, next_code, table):
-    """Fill ``table`` for the code of ``lengths[start:start+n]`` (``counts`` from
-    ``_construct``): the entry of each ``FAST_BITS``-bit input whose first bits are a code
-    of at most ``FAST_BITS`` bits is ``symbol << 4 | length``; every other entry is 0."""
+def _fast_table(counts, symbols, table):
+    """Fill ``table`` for the code whose ``counts`` per length and ``symbols`` in code
+    order ``_construct`` gave: the entry of each ``FAST_BITS``-bit input whose first bits
+    are a code of at most ``FAST_BITS`` bits is ``symbol << 4 | length``; every other
+    entry is 0."""
     for e in range(FAST_ENTRIES):
         table[e] = 0
     code = 0
+    index = 0
     for length in range(1, FAST_BITS + 1):
-        if length > 1:
-            code = (code + counts[length - 1]) << 1
-        next_code[length] = code
-    for s in range(n):
-        length = lengths[start + s]
-        if length == 0 or length > FAST_BITS:
-            continue
-        code = next_code[length]
-        next_code[length] = code + 1
-        # Codes arrive most significant bit first: index by the reversed code.
-        reversed_code = 0
-        for _ in range(length):
-            reversed_code = (reversed_code << 1) | (code & 1)
-            code >>= 1
-        for fill in range(1 << (FAST_BITS - length)):
-            table[reversed_code | (fill << length)] = (s << 4) | length
+        for _ in range(counts[length]):
+            entry = (np.int64(symbols[index]) << 4) | length
+            # Codes arrive most significant bit first: index by the reversed code.
+            for e in range(_reversed(code, length), FAST_ENTRIES, 1 << length):
+                table[e] = entry
+            code += 1
+            index += 1
+        code <<= 1
 
 
-def _decode_fast(src, slen, state, counts, symbols, table):
-    """``_decode``, with the codes of the fast table taken in one step."""
-    available = _fill(src, slen, state, FAST_BITS)
-    entry = np.int64(table[state[STATE_BITS] & (FAST_ENTRIES - 1)])
-    length = entry & 15
-    if length != 0 and length <= available:
-        state[STATE_BITS] >>= length
-        state[STATE_COUNT] -= length
-        return entry >> 4
-    return _decode(src, slen, state, counts, symbols)
+def _refill(src, slen, ip, buffer, count):
+    """Bytes from ``src[ip:]`` into the bit buffer until it holds more than 48 bits or the
+    input ends (the bits stay below bit 56 of the int64): ``(ip, buffer, count)``."""
+    while count <= 48 and ip < slen:
+        buffer |= np.int64(src[ip]) << count
+        ip += 1
+        count += 8
+    return ip, buffer, count
 
 
 def _codes(src, slen, state, dst, op, cap, lcounts, lsymbols, ltable, dcounts, dsymbols,
            dtable):
     """Decode one Huffman block's symbols into ``dst[op:]``: the new ``op`` or -errno."""
+    # The bit buffer lives in locals; codes longer than the fast tables' take the
+    # bitwise way through ``state``.  (Written out twice: as one function that returned
+    # the symbol and the buffer, the CPU decoded dynamic pages 1.8x slower.)
+    ip = state[STATE_IP]
+    buffer = state[STATE_BITS]
+    count = state[STATE_COUNT]
     while True:
-        symbol = _decode_fast(src, slen, state, lcounts, lsymbols, ltable)
-        if symbol < 0:
-            return np.int64(-EINVAL)
+        # 49 bits hold a length's code and extra bits (15 + 5) and its distance's (15 +
+        # 13); only the bitwise way, which reads a byte at a time, leaves fewer.
+        ip, buffer, count = _refill(src, slen, ip, buffer, count)
+        entry = np.int64(ltable[buffer & (FAST_ENTRIES - 1)])
+        used = entry & 15
+        if used != 0 and used <= count:
+            buffer >>= used
+            count -= used
+            symbol = entry >> 4
+        else:
+            state[STATE_IP] = ip
+            state[STATE_BITS] = buffer
+            state[STATE_COUNT] = count
+            symbol = _decode(src, slen, state, lcounts, lsymbols)
+            ip = state[STATE_IP]
+            buffer = state[STATE_BITS]
+            count = state[STATE_COUNT]
+            if symbol < 0:
+                return np.int64(-EINVAL)
         if symbol < 256:
             if op >= cap:
                 return np.int64(-EOVERFLOW)
             dst[op] = symbol
             op += 1
         elif symbol == 256:
+            state[STATE_IP] = ip
+            state[STATE_BITS] = buffer
+            state[STATE_COUNT] = count
             return op
         else:
             symbol -= 257
             if symbol >= 29:
                 return np.int64(-EINVAL)
-            extra = _bits(src, slen, state, LENGTH_EXTRA[symbol])
-            if extra < 0:
+            need = LENGTH_EXTRA[symbol]
+            if need > count:
                 return np.int64(-EINVAL)
-            length = LENGTH_BASE[symbol] + extra
-            symbol = _decode_fast(src, slen, state, dcounts, dsymbols, dtable)
+            length = LENGTH_BASE[symbol] + (buffer & ((np.int64(1) << need) - 1))
+            buffer >>= need
+            count -= need
+            if count < 28:
+                ip, buffer, count = _refill(src, slen, ip, buffer, count)
+            entry = np.int64(dtable[buffer & (FAST_ENTRIES - 1)])
+            used = entry & 15
+            if used != 0 and used <= count:
+                buffer >>= used
+                count -= used
+                symbol = entry >> 4
+            else:
+                state[STATE_IP] = ip
+                state[STATE_BITS] = buffer
+                state[STATE_COUNT] = count
+                symbol = _decode(src, slen, state, dcounts, dsymbols)
+                ip = state[STATE_IP]
+                buffer = state[STATE_BITS]
+                count = state[STATE_COUNT]
             if symbol < 0 or symbol >= 30:
                 return np.int64(-EINVAL)
-            extra = _bits(src, slen, state, DIST_EXTRA[symbol])
-            if extra < 0:
+            need = DIST_EXTRA[symbol]
+            if need > count:
                 return np.int64(-EINVAL)
-            distance = DIST_BASE[symbol] + extra
+            distance = DIST_BASE[symbol] + (buffer & ((np.int64(1) << need) - 1))
+            buffer >>= need
+            count -= need
             if distance > op:
                 return np.int64(-EINVAL)
             if length > cap - op:
@@ -271,11 +305,11 @@ def fill_fixed_tables(tables, lengths, offsets):
     for s in range(280, MAX_LITLEN_CODES):
         lengths[s] = 8
     _construct(lengths, 0, MAX_LITLEN_CODES, lcounts, offsets, lsymbols)
-    _fast_table(lengths, 0, MAX_LITLEN_CODES, lcounts, offsets, ltable)
+    _fast_table(lcounts, lsymbols, ltable)
     for s in range(MAX_DIST_CODES):
         lengths[s] = 5
     _construct(lengths, 0, MAX_DIST_CODES, dcounts, offsets, dsymbols)
-    _fast_table(lengths, 0, MAX_DIST_CODES, dcounts, offsets, dtable)
+    _fast_table(dcounts, dsymbols, dtable)
 
 
 def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, ltable, dcounts,
@@ -301,11 +335,23 @@ def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, ltabl
     # The code-length code must be complete (zlib refuses anything else).
     if _construct(lengths, 0, CODE_LENGTH_CODES, lcounts, loffsets, lsymbols) != 0:
         return np.int64(-EINVAL)
+    # The code-length code is complete and none of its codes is longer than 7 bits: its
+    # fast table (in the literal/length code's, built later) answers every input.
+    _fast_table(lcounts, lsymbols, ltable)
+    ip = state[STATE_IP]
+    buffer = state[STATE_BITS]
+    count = state[STATE_COUNT]
+    total = nlen + ndist
     index = 0
-    while index < nlen + ndist:
-        symbol = _decode(src, slen, state, lcounts, lsymbols)
-        if symbol < 0:
-            return np.int64(-EINVAL)
+    while index < total:
+        ip, buffer, count = _refill(src, slen, ip, buffer, count)
+        entry = np.int64(ltable[buffer & (FAST_ENTRIES - 1)])
+        used = entry & 15
+        if used == 0 or used > count:
+            return np.int64(-EINVAL)  # no code (an empty set), or the input ran out
+        buffer >>= used
+        count -= used
+        symbol = entry >> 4
         if symbol < 16:
             lengths[CODE_LENGTH_CODES + index] = symbol
             index += 1
@@ -315,22 +361,27 @@ def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, ltabl
             if index == 0:
                 return np.int64(-EINVAL)  # nothing to repeat
             value = np.int64(lengths[CODE_LENGTH_CODES + index - 1])
-            repeat = _bits(src, slen, state, 2)
+            need = 2
             base = 3
         elif symbol == 17:
-            repeat = _bits(src, slen, state, 3)
+            need = 3
             base = 3
         else:
-            repeat = _bits(src, slen, state, 7)
+            need = 7
             base = 11
-        if repeat < 0:
+        if need > count:
             return np.int64(-EINVAL)
-        repeat += base
-        if index + repeat > nlen + ndist:
+        repeat = base + (buffer & ((np.int64(1) << need) - 1))
+        buffer >>= need
+        count -= need
+        if index + repeat > total:
             return np.int64(-EINVAL)  # more lengths than the block declared
         for k in range(repeat):
             lengths[CODE_LENGTH_CODES + index + k] = value
         index += repeat
+    state[STATE_IP] = ip
+    state[STATE_BITS] = buffer
+    state[STATE_COUNT] = count
     if lengths[CODE_LENGTH_CODES + 256] == 0:
         return np.int64(-EINVAL)  # no end-of-block code
     # As zlib: an incomplete set only if all its codes have length one (a single code).
@@ -340,8 +391,8 @@ def _dynamic_codes(src, slen, state, lengths, lcounts, loffsets, lsymbols, ltabl
     left = _construct(lengths, CODE_LENGTH_CODES + nlen, ndist, dcounts, loffsets, dsymbols)
     if left < 0 or (left > 0 and dcounts[0] + dcounts[1] != ndist):
         return np.int64(-EINVAL)
-    _fast_table(lengths, CODE_LENGTH_CODES, nlen, lcounts, loffsets, ltable)
-    _fast_table(lengths, CODE_LENGTH_CODES + nlen, ndist, dcounts, loffsets, dtable)
+    _fast_table(lcounts, lsymbols, ltable)
+    _fast_table(dcounts, dsymbols, dtable)
     return np.int64(0)
 
 
@@ -385,7 +436,7 @@ def inflate_page(src, slen, dst, cap, fixed, state, lengths, lcounts, loffsets, 
             return op
 
 
-CODEC_FUNCTIONS = ("_bits", "_construct", "_decode", "_fill", "_fast_table", "_decode_fast",
+CODEC_FUNCTIONS = ("_bits", "_construct", "_decode", "_reversed", "_fast_table", "_refill",
                    "_codes", "_stored", "fixed_codes", "_dynamic_codes", "inflate_page")
 
 
